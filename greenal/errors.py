@@ -1,0 +1,14 @@
+"""The one exception users see: bad input, named precisely (file, field or cell, value, expected)."""
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input data. The CLI prints it and exits with status 2; it never shows a traceback."""
+
+    def __init__(self, file: str, where: str, value: object, expected: str, hint: str = ""):
+        self.file, self.where, self.value, self.expected, self.hint = file, where, value, expected, hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        message = f"{self.file}: {self.where}: got {self.value!r}; expected {self.expected}"
+        return f"{message}. {self.hint}" if self.hint else message
