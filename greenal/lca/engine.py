@@ -22,6 +22,16 @@ from greenal.lca import bw
 
 
 @dataclass(frozen=True)
+class ForegroundRow:
+    """One foreground process: what it buys (supplier code, amount) and emits (flow, kg),
+    per unit of its product."""
+    code: str
+    stage: str
+    inputs: list[tuple[str, float]]
+    emissions: list[tuple[str, float]]
+
+
+@dataclass(frozen=True)
 class Foreground:
     """A product system's own processes, as arrays indexed like `Engine.background_codes`."""
     name: str
@@ -114,32 +124,38 @@ class Engine:
         self.unit_inventories = background.unit_inventories()  # Lambda
         self._background = background
 
+    def foreground(self, name: str, unit: str, rows: list[ForegroundRow]) -> Foreground:
+        """Arrays for a foreground given as rows; rows[0] makes the declared product. A row's
+        supplier is another row's code (foreground) or a background process code."""
+        index = {row.code: j for j, row in enumerate(rows)}
+        technosphere = np.eye(len(rows))
+        inputs = np.zeros((len(self.background_codes), len(rows)))
+        direct = np.zeros((len(self.flow_index), len(rows)))
+        for j, row in enumerate(rows):
+            for supplier, amount in row.inputs:
+                if supplier in index:
+                    technosphere[index[supplier], j] -= amount
+                else:
+                    inputs[self.background_index[supplier], j] += amount
+            for flow, kg in row.emissions:
+                direct[self.flow_index[flow], j] += kg
+        return Foreground(name, tuple(r.code for r in rows), tuple(r.stage for r in rows), unit,
+                          technosphere, inputs, direct)
+
     def route_foreground(self, route: Route) -> Foreground:
         """The route's stage processes reachable from its product, substitutions applied."""
         processes = self.inventory.processes
-        order, links = [route.product], {}
-        for code in order:  # breadth-first; `order` grows while we walk it
-            for e in processes[code].inputs:
-                supplier = route.supplier(code, e.target)
-                links[(code, e.target)] = supplier
-                if processes[supplier].stage is not None and supplier not in order:
-                    order.append(supplier)
-        n, index = len(order), {c: i for i, c in enumerate(order)}
-        technosphere = np.eye(n)
-        inputs = np.zeros((len(self.background_codes), n))
-        direct = np.zeros((len(self.flow_index), n))
-        for j, code in enumerate(order):
-            for e in processes[code].exchanges:
-                if e.kind == "biosphere":
-                    direct[self.flow_index[e.target], j] += e.amount
-                    continue
-                supplier = links[(code, e.target)]
-                if supplier in index:
-                    technosphere[index[supplier], j] -= e.amount
-                else:
-                    inputs[self.background_index[supplier], j] += e.amount
-        return Foreground(route.name, tuple(order), tuple(processes[c].stage for c in order),
-                          processes[route.product].unit, technosphere, inputs, direct)
+        rows, seen = [], {route.product}
+        queue = [route.product]
+        for code in queue:  # breadth-first; `queue` grows while we walk it
+            process = processes[code]
+            inputs = [(route.supplier(code, e.target), e.amount) for e in process.inputs]
+            rows.append(ForegroundRow(code, process.stage, inputs, [(e.target, e.amount) for e in process.emissions]))
+            for supplier, _ in inputs:
+                if processes[supplier].stage is not None and supplier not in seen:
+                    seen.add(supplier)
+                    queue.append(supplier)
+        return self.foreground(route.name, processes[route.product].unit, rows)
 
     def footprint(self, foreground: Foreground, amount: float = 1.0) -> Footprint:
         demand = np.zeros(len(foreground.processes))

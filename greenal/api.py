@@ -1,0 +1,44 @@
+"""greenal's Python API: what the command line does, with the same names."""
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from greenal.errors import InputError
+from greenal.inventory import Process, Route, bundled_inventory
+from greenal.lca.engine import Engine, Footprint
+from greenal.paths import data_dir as resolve_data_dir
+
+DEFAULT_GWP = "ar6"
+
+
+@cache
+def _engine(resolved_data_dir: Path) -> Engine:
+    return Engine(bundled_inventory(), resolved_data_dir)
+
+
+def engine(data_dir: str | os.PathLike | None = None) -> Engine:
+    """The footprint engine on the bundled data; its Brightway project lives in `data_dir`."""
+    return _engine(resolve_data_dir(data_dir))
+
+
+def routes() -> dict[str, Route]:
+    return bundled_inventory().routes
+
+
+def processes() -> dict[str, Process]:
+    return bundled_inventory().processes
+
+
+def check_gwp(gwp: str) -> str:
+    if gwp not in bundled_inventory().methods:
+        raise InputError("command line", "--gwp", gwp, f"one of {sorted(bundled_inventory().methods)}")
+    return gwp
+
+
+def footprint(route: str = "cn-average", data_dir: str | os.PathLike | None = None) -> Footprint:
+    """Cradle-to-gate inventory of one tonne of the route's product (read CO2e per GWP set from it)."""
+    if route not in routes():
+        raise InputError("command line", "--route", route, f"one of {list(routes())}")
+    return engine(data_dir).route_footprint(route)

@@ -1,0 +1,124 @@
+"""Command line: a thin click layer over greenal.api. Bad input exits 2 with one clear line."""
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from greenal import api
+from greenal.errors import InputError
+from greenal.inventory import CONFIDENCE, STAGES, bundled_inventory
+from greenal.report.summary import result_json, write_outputs
+
+GWP_CHOICES = ("sar", "ar4", "ar5", "ar6")
+
+
+def _table(headers: list[str], rows: list[list]) -> str:
+    cells = [[str(h) for h in headers]] + [[f"{c:,.3f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+             for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+@click.group()
+@click.option("--data-dir", type=click.Path(file_okay=False), envvar="GREENAL_DATA_DIR",
+              help="Where greenal keeps its Brightway project (default: per-user data dir; env GREENAL_DATA_DIR).")
+@click.version_option(package_name="greenal")
+@click.pass_context
+def main(ctx: click.Context, data_dir: str | None) -> None:
+    """greenal: carbon footprint of aluminium, from bauxite to ingot."""
+    ctx.obj = {"data_dir": data_dir}
+
+
+@main.command()
+@click.option("--route", default="cn-average", show_default=True,
+              help="A bundled route (see `greenal routes`), or 'all'.")
+@click.option("--gwp", type=click.Choice(GWP_CHOICES), default=api.DEFAULT_GWP, show_default=True,
+              help="IPCC GWP100 set.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--out", type=click.Path(file_okay=False), help="Also write <route>.json and summary.html here.")
+@click.pass_context
+def footprint(ctx: click.Context, route: str, gwp: str, as_json: bool, out: str | None) -> None:
+    """Cradle-to-gate footprint of one tonne of a route's product, by stage and by gas."""
+    codes = list(api.routes()) if route == "all" else [route]
+    results = {code: api.footprint(code, ctx.obj["data_dir"]) for code in codes}
+    if as_json:
+        documents = [json.loads(result_json(fp, gwp)) for fp in results.values()]
+        click.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
+    else:
+        for code, fp in results.items():
+            click.echo(_render(code, fp, gwp))
+    if out:
+        for path in write_outputs(Path(out), results, gwp):
+            click.echo(f"wrote {path}", err=as_json)
+
+
+def _render(code: str, fp, gwp: str) -> str:
+    d = fp.to_dict(gwp)
+    stages = [[s, v] for s, v in d["by_stage_t_co2e"].items()]
+    gases = [[g, v] for g, v in sorted(d["by_gas_t_co2e"].items())]
+    return "\n".join([
+        f"{code}: {d['product']}",
+        f"  {d['total_t_co2e']:.3f} t CO2e per {d['declared_unit']} (cradle to gate, {d['gwp_name']})",
+        "", _table(["stage", "t CO2e"], stages), "", _table(["gas", "t CO2e"], gases),
+        f"fossil {d['by_origin_t_co2e']['fossil']:.3f} · biogenic {d['by_origin_t_co2e']['biogenic']:.3f} t CO2e", ""])
+
+
+@main.command()
+def routes() -> None:
+    """List the bundled production routes."""
+    processes = api.processes()
+    for code, r in api.routes().items():
+        click.echo(f"{code}: {r.name}\n  product: {r.product} ({processes[r.product].name})\n  {r.description}")
+        for s in r.substitutions:
+            scope = f" in {', '.join(s.within)}" if s.within else ""
+            click.echo(f"  uses {s.with_} instead of {s.replace}{scope}")
+        click.echo("")
+
+
+@main.command()
+@click.option("--stage", type=click.Choice(STAGES + ("background",)), help="Only this stage.")
+@click.option("--confidence", type=click.Choice(tuple(CONFIDENCE)), help="Only exchanges with this confidence.")
+@click.option("--sources", "show_sources", is_flag=True, help="Print every exchange with its full citation.")
+def inventories(stage: str | None, confidence: str | None, show_sources: bool) -> None:
+    """List the bundled process inventories with their sources and confidence."""
+    inventory = bundled_inventory()
+    for p in inventory.processes.values():
+        if stage and (p.stage or "background") != stage:
+            continue
+        exchanges = [e for e in p.exchanges if confidence in (None, e.confidence)]
+        if confidence and not exchanges:
+            continue
+        tags = Counter(e.confidence for e in exchanges)
+        click.echo(f"{p.code} [{p.stage or 'background'}, {p.location}, per {p.unit}] {p.name}")
+        click.echo(f"  {p.file}; sources: {', '.join(sorted({e.source.ref for e in exchanges})) or '-'}; "
+                   f"confidence: {', '.join(f'{k} {v}' for k, v in sorted(tags.items())) or '-'}")
+        if show_sources or confidence:
+            for e in exchanges:
+                click.echo(f"    {e.target}: {e.amount:g} {e.unit} [{e.confidence}] {e.source.cite(inventory.sources)}")
+
+
+def run() -> None:
+    """Entry point: InputError becomes one line on stderr and exit status 2, never a traceback."""
+    try:
+        main.main(standalone_mode=False)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    run()

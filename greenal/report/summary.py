@@ -1,0 +1,51 @@
+"""Plain outputs of footprint results: JSON per result and one HTML summary page."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import jinja2
+
+from greenal.lca.engine import Footprint
+from greenal.paths import bundled
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def result_json(footprint: Footprint, gwp: str) -> str:
+    data = footprint.to_dict(gwp)
+    data["total_t_co2e_by_gwp"] = {m: footprint.total_co2e_kg(m) / 1000 for m in footprint.inventory.methods}
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def summary_html(results: dict[str, Footprint], gwp: str) -> str:
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(bundled("templates")),
+                                     autoescape=True, undefined=jinja2.StrictUndefined)
+    rows = [(code, fp.to_dict(gwp)) for code, fp in results.items()]
+    scale = max([d["total_t_co2e"] for _, d in rows] + [1e-9])
+    stages = [s for s in ("mining", "refining", "anode", "electrolysis", "casting", "recycling", "transport")
+              if any(s in d["by_stage_t_co2e"] for _, d in rows)]
+    gases = sorted({g for _, d in rows for g in d["by_gas_t_co2e"]})
+    return environment.get_template("summary.html.j2").render(rows=rows, scale=scale, stages=stages, gases=gases,
+                                                               gwp=gwp, results=results)
+
+
+def write_outputs(out_dir: Path, results: dict[str, Footprint], gwp: str) -> list[Path]:
+    """<route>.json per result and summary.html; returns the paths written."""
+    written = []
+    for code, fp in results.items():
+        path = out_dir / f"{code}.json"
+        write_atomic(path, result_json(fp, gwp))
+        written.append(path)
+    path = out_dir / "summary.html"
+    write_atomic(path, summary_html(results, gwp))
+    return written + [path]
