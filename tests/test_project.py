@@ -1,0 +1,87 @@
+"""The Brightway project: built once from the bundled data, rebuilt only when they change,
+kept in the chosen data dir, never half-built; results computed in float64."""
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from greenal.inventory import load_inventory
+from greenal.lca import bw
+from greenal.lca.engine import Engine
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def projects_in(data_dir: Path) -> list[str]:
+    return sorted(p.name for p in (data_dir / "brightway").iterdir() if p.name.startswith("greenal-"))
+
+
+def test_project_lives_in_data_dir_and_is_reused(tmp_path):
+    inventory = load_inventory()
+    ids = bw.ensure_project(inventory, tmp_path)
+    (project,) = projects_in(tmp_path)
+    marker = tmp_path / "brightway" / project / bw.MARKER
+    stamp = marker.stat().st_mtime_ns
+    assert bw.ensure_project(inventory, tmp_path) == ids
+    assert marker.stat().st_mtime_ns == stamp  # not rebuilt
+    assert json.loads(marker.read_text())["content_hash"] == inventory.content_hash
+    assert set(ids) == set(inventory.processes) | set(inventory.flows)
+
+
+def test_changed_data_rebuild_the_project_and_drop_the_old_one(tmp_path):
+    bw.ensure_project(load_inventory(), tmp_path)
+    (old,) = projects_in(tmp_path)
+    shutil.copytree(ROOT / "inventories", tmp_path / "inv")
+    shutil.copytree(ROOT / "methods", tmp_path / "meth")
+    path = tmp_path / "inv" / "casting" / "ingot-global.yaml"
+    path.write_text(path.read_text().replace("amount: 832, unit: MJ", "amount: 900, unit: MJ"))
+    changed = load_inventory(tmp_path / "inv", tmp_path / "meth")
+    engine = Engine(changed, tmp_path)
+    (new,) = projects_in(tmp_path)
+    assert new != old
+    base = Engine(load_inventory(), tmp_path / "other").route_footprint("global-average").flow_kg()["co2-fossil"]
+    got = engine.route_footprint("global-average").flow_kg()["co2-fossil"]
+    # 68 MJ more natural gas burned per t ingot at 0.0561 kg CO2/MJ
+    assert got - base == pytest.approx(68 * 0.0561, rel=1e-9)
+
+
+def test_interrupted_build_is_redone(tmp_path):
+    inventory = load_inventory()
+    bw.ensure_project(inventory, tmp_path)
+    (project,) = projects_in(tmp_path)
+    (tmp_path / "brightway" / project / bw.MARKER).unlink()  # as if the build had been killed
+    ids = bw.ensure_project(inventory, tmp_path)
+    assert (tmp_path / "brightway" / project / bw.MARKER).exists()
+    assert set(ids) == set(inventory.processes) | set(inventory.flows)
+
+
+def test_calculation_is_float64_exact(engine):
+    """bw2data keeps float32 amounts; greenal's path must not lose digits. 0.123456789 kWh
+    per unit has no exact float32 form (float32 would give 0.12345679104328156)."""
+    from greenal.lca.engine import ForegroundRow
+    row = ForegroundRow("x", "electrolysis", [("electricity-cn-mee-national-2022", 0.123456789)], [])
+    fp = engine.footprint(engine.foreground("x", "t", [row]))
+    assert float(np.float32(0.5366)) != 0.5366  # the background factor would lose digits in float32
+    assert fp.flow_kg()["co2-fossil"] == pytest.approx(0.123456789 * 0.5366, rel=1e-15)
+
+
+def test_one_factorisation_serves_many_foregrounds(engine, monkeypatch):
+    """Variants change the foreground only: no project write, no matrix rebuild, no refactorisation."""
+    calls = []
+    monkeypatch.setattr(bw, "ensure_project", lambda *a: calls.append("write"))
+    lca = engine._background.lca
+    monkeypatch.setattr(lca, "decompose_technosphere", lambda: calls.append("factorise"))
+    monkeypatch.setattr(lca, "load_lci_data", lambda *a: calls.append("rebuild"))
+    base = engine.route_foreground(engine.inventory.routes["cn-average"])
+    co2 = engine.flow_index["co2-fossil"]
+    j = base.column("electrolysis-prebake-cn")
+    totals = []
+    for extra_kg in (0.0, 100.0, 200.0):
+        variant = base.with_direct("electrolysis-prebake-cn", co2, base.direct[co2, j] + extra_kg)
+        totals.append(engine.footprint(variant).total_co2e_kg("ar6"))
+    assert calls == []
+    # casting takes 1.000 t liquid metal per t ingot, so +100 kg CO2 at the smelter is +100 kg per t ingot
+    assert totals[1] - totals[0] == pytest.approx(100.0, rel=1e-9)
+    assert totals[2] - totals[0] == pytest.approx(200.0, rel=1e-9)
