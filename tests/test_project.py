@@ -75,12 +75,25 @@ def test_one_factorisation_serves_many_foregrounds(engine, monkeypatch):
     monkeypatch.setattr(lca, "decompose_technosphere", lambda: calls.append("factorise"))
     monkeypatch.setattr(lca, "load_lci_data", lambda *a: calls.append("rebuild"))
     base = engine.route_foreground(engine.inventory.routes["cn-average"])
-    co2 = engine.flow_index["co2-fossil"]
-    j = base.column("electrolysis-prebake-cn")
+    smelter = "electrolysis-prebake-cn"
+    anode_kg = base.direct[engine.flow_index["co2-fossil"], base.column(smelter)]
     totals = []
     for extra_kg in (0.0, 100.0, 200.0):
-        variant = base.with_direct("electrolysis-prebake-cn", co2, base.direct[co2, j] + extra_kg)
+        variant = base.with_emission(smelter, "co2-fossil", anode_kg + extra_kg)
         totals.append(engine.footprint(variant).total_co2e_kg("ar6"))
+    # swapping the smelter's power for 13,511 kWh at the MEE 2022 national factor, by hand:
+    kwh = base.input_amount(smelter, "electricity-lc-cn-smelter-mix")
+    assert kwh == 13_511
+    swapped = base.with_input(smelter, "electricity-lc-cn-smelter-mix", 0.0)
+    swapped = swapped.with_input(smelter, "electricity-cn-mee-national-2022", kwh)
+    electricity_only = engine.footprint(base.with_input(smelter, "electricity-lc-cn-smelter-mix", 0.0))
+    assert engine.footprint(swapped).flow_kg()["co2-fossil"] - electricity_only.flow_kg()["co2-fossil"] == \
+        pytest.approx(13_511 * 0.5366, rel=1e-9)
+    # and a foreground supplier: net anode consumption 0.42 -> 0.45 t/t
+    more_anode = base.with_input(smelter, "anode-prebake-global", 0.45)
+    assert more_anode.input_amount(smelter, "anode-prebake-global") == 0.45
+    assert engine.footprint(more_anode).stage_co2e_kg("ar6")["anode"] == pytest.approx(
+        engine.footprint(base).stage_co2e_kg("ar6")["anode"] * 0.45 / 0.42, rel=1e-9)
     assert calls == []
     # casting takes 1.000 t liquid metal per t ingot, so +100 kg CO2 at the smelter is +100 kg per t ingot
     assert totals[1] - totals[0] == pytest.approx(100.0, rel=1e-9)

@@ -12,7 +12,7 @@ the columns: each stage carries its own direct emissions and the background it b
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -42,18 +42,34 @@ class Foreground:
     background_inputs: np.ndarray  # (background products, n): amount bought per unit of each process
     direct: np.ndarray  # (flows, n): direct emissions in kg per unit of each process
 
+    background_index: dict[str, int] = field(repr=False, compare=False, default_factory=dict)
+    flow_index: dict[str, int] = field(repr=False, compare=False, default_factory=dict)
+
     def column(self, process: str) -> int:
         return self.processes.index(process)
 
-    def with_direct(self, process: str, flow_index: int, kg: float) -> "Foreground":
+    def with_input(self, consumer: str, supplier: str, amount: float) -> "Foreground":
+        """A variant in which `consumer` buys `amount` of `supplier` per unit (0 removes it)."""
+        j = self.column(consumer)
+        if supplier in self.processes:
+            technosphere = self.technosphere.copy()
+            technosphere[self.column(supplier), j] = -amount
+            return replace(self, technosphere=technosphere)
+        inputs = self.background_inputs.copy()
+        inputs[self.background_index[supplier], j] = amount
+        return replace(self, background_inputs=inputs)
+
+    def with_emission(self, process: str, flow: str, kg: float) -> "Foreground":
+        """A variant in which `process` emits `kg` of `flow` per unit."""
         direct = self.direct.copy()
-        direct[flow_index, self.column(process)] = kg
+        direct[self.flow_index[flow], self.column(process)] = kg
         return replace(self, direct=direct)
 
-    def with_background_input(self, process: str, product_index: int, amount: float) -> "Foreground":
-        inputs = self.background_inputs.copy()
-        inputs[product_index, self.column(process)] = amount
-        return replace(self, background_inputs=inputs)
+    def input_amount(self, consumer: str, supplier: str) -> float:
+        j = self.column(consumer)
+        if supplier in self.processes:
+            return float(-self.technosphere[self.column(supplier), j])
+        return float(self.background_inputs[self.background_index[supplier], j])
 
 
 @dataclass(frozen=True)
@@ -140,7 +156,7 @@ class Engine:
             for flow, kg in row.emissions:
                 direct[self.flow_index[flow], j] += kg
         return Foreground(name, tuple(r.code for r in rows), tuple(r.stage for r in rows), unit,
-                          technosphere, inputs, direct)
+                          technosphere, inputs, direct, self.background_index, self.flow_index)
 
     def route_foreground(self, route: Route) -> Foreground:
         """The route's stage processes reachable from its product, substitutions applied."""
