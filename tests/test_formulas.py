@@ -2,7 +2,7 @@
 numbers (../shared/reference/standards.md §3, §5 and §8 test vectors)."""
 import pytest
 
-from greenal.lca.engine import ForegroundRow
+from greenal.lca.engine import Foreground, ForegroundRow, Label, Line
 from greenal.model.formulas import PFC, anode_co2_t_per_t, pfc_slope
 
 
@@ -48,8 +48,8 @@ def test_pfc_2013_default_factors_in_each_gwp_set(engine, gwp, expected):
 
 
 def electricity_only(engine, supplier: str, kwh: float):
-    row = ForegroundRow("smelter", "electrolysis", [(supplier, kwh)], [])
-    return engine.footprint(engine.foreground("13.5 MWh", "t", [row]))
+    row = ForegroundRow("smelter", "electrolysis", [Line(supplier, kwh, Label("electrolysis", "electricity"))], [])
+    return engine.footprint(Foreground("13.5 MWh", "t", (row,)))
 
 
 @pytest.mark.parametrize("code, factor, expected_t", [

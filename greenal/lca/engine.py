@@ -7,124 +7,171 @@ Partitioned technosphere (Heijungs & Suh 2002, ch. 5): with foreground F and bac
 
 so the inventory is  G_F s_F + Lambda^T D_BF s_F,  where Lambda (background product x flow) is
 the cumulative inventory per unit of each background product: one factorisation of A_BB,
-computed once, serves every route, declaration and variant. Stage contributions follow from
-the columns: each stage carries its own direct emissions and the background it buys.
+computed once, serves every route, declaration and variant. Every foreground line (a purchase
+from the background or a direct emission) carries a label, so any breakdown (stage, scope,
+source, site or default data) is a sum over labelled contributions.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from greenal.inventory import STAGES, Inventory, Route
+from greenal.inventory import Inventory, Route
 from greenal.lca import bw
+
+# What a contribution is for (the "source" breakdown of issue 3 and the reports).
+SOURCES = ("fuel", "anode", "PFC", "carbonates", "process", "electricity", "materials", "transport", "intermediates")
+
+
+def source_of(supplier: str) -> str:
+    """Source category of a purchase, from the supplier's code family."""
+    for prefix, source in (("fuel-", "fuel"), ("electricity-", "electricity"), ("material-", "materials"),
+                           ("transport-", "transport")):
+        if supplier.startswith(prefix):
+            return source
+    return "intermediates"
+
+
+@dataclass(frozen=True)
+class Label:
+    """What a contribution is: chain stage, GHG Protocol scope (None where no site is declared),
+    source category, and whether its amount is the declarant's own (primary) data."""
+    stage: str
+    source: str
+    scope: int | None = None
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class Line:
+    target: str  # supplier code (input) or flow code (emission)
+    amount: float  # per unit of the row's product (kg for emissions)
+    label: Label
 
 
 @dataclass(frozen=True)
 class ForegroundRow:
-    """One foreground process: what it buys (supplier code, amount) and emits (flow, kg),
-    per unit of its product."""
+    """One foreground process: what it buys and emits per unit of its product."""
     code: str
     stage: str
-    inputs: list[tuple[str, float]]
-    emissions: list[tuple[str, float]]
+    inputs: list[Line]
+    emissions: list[Line]
 
 
 @dataclass(frozen=True)
 class Foreground:
-    """A product system's own processes, as arrays indexed like `Engine.background_codes`."""
+    """A product system's own processes; rows[0] makes the declared product."""
     name: str
-    processes: tuple[str, ...]  # stage process codes; processes[0] makes the declared product
-    stages: tuple[str, ...]
     unit: str
-    technosphere: np.ndarray  # (n, n): 1 on the diagonal, -amount bought from another foreground process
-    background_inputs: np.ndarray  # (background products, n): amount bought per unit of each process
-    direct: np.ndarray  # (flows, n): direct emissions in kg per unit of each process
+    rows: tuple[ForegroundRow, ...]
 
-    background_index: dict[str, int] = field(repr=False, compare=False, default_factory=dict)
-    flow_index: dict[str, int] = field(repr=False, compare=False, default_factory=dict)
+    @property
+    def processes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.rows)
 
     def column(self, process: str) -> int:
         return self.processes.index(process)
 
-    def with_input(self, consumer: str, supplier: str, amount: float) -> "Foreground":
-        """A variant in which `consumer` buys `amount` of `supplier` per unit (0 removes it)."""
-        j = self.column(consumer)
-        if supplier in self.processes:
-            technosphere = self.technosphere.copy()
-            technosphere[self.column(supplier), j] = -amount
-            return replace(self, technosphere=technosphere)
-        inputs = self.background_inputs.copy()
-        inputs[self.background_index[supplier], j] = amount
-        return replace(self, background_inputs=inputs)
+    def _with_lines(self, process: str, kind: str, target: str, amount: float, label: Label | None):
+        j = self.column(process)
+        row = self.rows[j]
+        lines = list(getattr(row, kind))
+        found = [i for i, line in enumerate(lines) if line.target == target]
+        if found:
+            i = found[0]
+            lines[i] = replace(lines[i], amount=amount, label=label or lines[i].label)
+            lines = [line for k, line in enumerate(lines) if k == i or k not in found]
+        else:
+            source = source_of(target) if kind == "inputs" else "process"
+            lines.append(Line(target, amount, label or Label(row.stage, source)))
+        rows = list(self.rows)
+        rows[j] = replace(row, **{kind: lines})
+        return replace(self, rows=tuple(rows))
 
-    def with_emission(self, process: str, flow: str, kg: float) -> "Foreground":
+    def with_input(self, consumer: str, supplier: str, amount: float, label: Label | None = None) -> "Foreground":
+        """A variant in which `consumer` buys `amount` of `supplier` per unit (0 removes it)."""
+        return self._with_lines(consumer, "inputs", supplier, amount, label)
+
+    def with_emission(self, process: str, flow: str, kg: float, label: Label | None = None) -> "Foreground":
         """A variant in which `process` emits `kg` of `flow` per unit."""
-        direct = self.direct.copy()
-        direct[self.flow_index[flow], self.column(process)] = kg
-        return replace(self, direct=direct)
+        return self._with_lines(process, "emissions", flow, kg, label)
 
     def input_amount(self, consumer: str, supplier: str) -> float:
-        j = self.column(consumer)
-        if supplier in self.processes:
-            return float(-self.technosphere[self.column(supplier), j])
-        return float(self.background_inputs[self.background_index[supplier], j])
+        return sum(line.amount for line in self.rows[self.column(consumer)].inputs if line.target == supplier)
+
+    def emission_amount(self, process: str, flow: str) -> float:
+        return sum(line.amount for line in self.rows[self.column(process)].emissions if line.target == flow)
 
 
 @dataclass(frozen=True)
 class Footprint:
-    """Cradle-to-gate inventory of one declared unit, kept per stage and per flow (kg).
-    CO2e for any GWP set is read from it; nothing is recomputed per frame."""
+    """Cradle-to-gate inventory of one declared unit as labelled contributions (kg per flow).
+    CO2e for any GWP set and any breakdown is read from it; nothing is recomputed per frame."""
     name: str
     declared_unit: str
-    stage_flow_kg: dict[str, dict[str, float]]  # stage -> flow code -> kg per declared unit
+    contributions: dict[Label, np.ndarray]  # label -> kg per flow (inventory.flow_codes order)
     inventory: Inventory
 
+    def _cf(self, gwp: str) -> np.ndarray:
+        factors = self.inventory.methods[gwp].factors
+        return np.array([factors[f] for f in self.inventory.flow_codes])
+
+    def co2e_kg_by(self, key: str, gwp: str) -> dict:
+        """CO2e by a label field: 'stage', 'scope', 'source' or 'primary'."""
+        cf, out = self._cf(gwp), defaultdict(float)
+        for label, kg in self.contributions.items():
+            out[getattr(label, key)] += float(kg @ cf)
+        return dict(out)
+
     def stage_co2e_kg(self, gwp: str) -> dict[str, float]:
-        cf = self.inventory.methods[gwp].factors
-        return {stage: sum(kg * cf[f] for f, kg in flows.items()) for stage, flows in self.stage_flow_kg.items()}
+        return self.co2e_kg_by("stage", gwp)
+
+    def _by_flow_attribute(self, attribute: str, gwp: str) -> dict[str, float]:
+        weighted = self.flow_kg_array() * self._cf(gwp)
+        out = defaultdict(float)
+        for i, f in enumerate(self.inventory.flow_codes):
+            out[getattr(self.inventory.flows[f], attribute)] += float(weighted[i])
+        return dict(out)
 
     def gas_co2e_kg(self, gwp: str) -> dict[str, float]:
-        cf, flows = self.inventory.methods[gwp].factors, self.inventory.flows
-        out: dict[str, float] = {}
-        for stage_flows in self.stage_flow_kg.values():
-            for f, kg in stage_flows.items():
-                out[flows[f].gas] = out.get(flows[f].gas, 0.0) + kg * cf[f]
-        return out
+        return self._by_flow_attribute("gas", gwp)
 
     def origin_co2e_kg(self, gwp: str) -> dict[str, float]:
         """Fossil vs biogenic (ISO 14067 §6.4.9.2 asks them apart)."""
-        cf, flows = self.inventory.methods[gwp].factors, self.inventory.flows
-        out = {"fossil": 0.0, "biogenic": 0.0}
-        for stage_flows in self.stage_flow_kg.values():
-            for f, kg in stage_flows.items():
-                out[flows[f].origin] += kg * cf[f]
-        return out
+        return {"fossil": 0.0, "biogenic": 0.0, **self._by_flow_attribute("origin", gwp)}
+
+    def flow_kg_array(self) -> np.ndarray:
+        return sum(self.contributions.values(), np.zeros(len(self.inventory.flow_codes)))
 
     def flow_kg(self) -> dict[str, float]:
-        out = {f: 0.0 for f in self.inventory.flows}
-        for stage_flows in self.stage_flow_kg.values():
-            for f, kg in stage_flows.items():
-                out[f] += kg
-        return out
+        return dict(zip(self.inventory.flow_codes, map(float, self.flow_kg_array())))
 
     def total_co2e_kg(self, gwp: str) -> float:
-        return sum(self.stage_co2e_kg(gwp).values())
+        return float(self.flow_kg_array() @ self._cf(gwp))
 
     def to_dict(self, gwp: str) -> dict:
         """Machine-readable result in t CO2e per declared unit (the unit users quote)."""
         t = 1e-3
-        return {
+        out = {
             "product": self.name, "declared_unit": self.declared_unit, "gwp": gwp,
             "gwp_name": self.inventory.methods[gwp].name,
             "total_t_co2e": self.total_co2e_kg(gwp) * t,
             "by_stage_t_co2e": {s: v * t for s, v in self.stage_co2e_kg(gwp).items()},
             "by_gas_t_co2e": {g: v * t for g, v in self.gas_co2e_kg(gwp).items()},
             "by_origin_t_co2e": {o: v * t for o, v in self.origin_co2e_kg(gwp).items()},
+            "by_source_t_co2e": {s: v * t for s, v in self.co2e_kg_by("source", gwp).items()},
             "inventory_kg": self.flow_kg(),
             "data_version": self.inventory.content_hash[:16],
         }
+        scopes = self.co2e_kg_by("scope", gwp)
+        if None not in scopes:
+            out["by_scope_t_co2e"] = {f"scope {s}": v * t for s, v in sorted(scopes.items())}
+        total = sum(scopes.values())
+        out["primary_data_share"] = self.co2e_kg_by("primary", gwp).get(True, 0.0) / total if total else 0.0
+        return out
 
 
 class Engine:
@@ -140,52 +187,54 @@ class Engine:
         self.unit_inventories = background.unit_inventories()  # Lambda
         self._background = background
 
-    def foreground(self, name: str, unit: str, rows: list[ForegroundRow]) -> Foreground:
-        """Arrays for a foreground given as rows; rows[0] makes the declared product. A row's
-        supplier is another row's code (foreground) or a background process code."""
-        index = {row.code: j for j, row in enumerate(rows)}
-        technosphere = np.eye(len(rows))
-        inputs = np.zeros((len(self.background_codes), len(rows)))
-        direct = np.zeros((len(self.flow_index), len(rows)))
-        for j, row in enumerate(rows):
-            for supplier, amount in row.inputs:
-                if supplier in index:
-                    technosphere[index[supplier], j] -= amount
-                else:
-                    inputs[self.background_index[supplier], j] += amount
-            for flow, kg in row.emissions:
-                direct[self.flow_index[flow], j] += kg
-        return Foreground(name, tuple(r.code for r in rows), tuple(r.stage for r in rows), unit,
-                          technosphere, inputs, direct, self.background_index, self.flow_index)
-
     def route_foreground(self, route: Route) -> Foreground:
         """The route's stage processes reachable from its product, substitutions applied."""
         processes = self.inventory.processes
         rows, seen = [], {route.product}
         queue = [route.product]
         for code in queue:  # breadth-first; `queue` grows while we walk it
-            process = processes[code]
-            inputs = [(route.supplier(code, e.target), e.amount) for e in process.inputs]
-            rows.append(ForegroundRow(code, process.stage, inputs, [(e.target, e.amount) for e in process.emissions]))
-            for supplier, _ in inputs:
+            p = processes[code]
+            inputs = []
+            for e in p.inputs:
+                supplier = route.supplier(code, e.target)
+                inputs.append(Line(supplier, e.amount, Label(p.stage, source_of(supplier))))
                 if processes[supplier].stage is not None and supplier not in seen:
                     seen.add(supplier)
                     queue.append(supplier)
-        return self.foreground(route.name, processes[route.product].unit, rows)
+            emissions = [Line(e.target, e.amount, Label(p.stage, direct_source(p.stage, e.target)))
+                         for e in p.emissions]
+            rows.append(ForegroundRow(code, p.stage, inputs, emissions))
+        return Foreground(route.name, processes[route.product].unit, tuple(rows))
 
     def footprint(self, foreground: Foreground, amount: float = 1.0) -> Footprint:
-        demand = np.zeros(len(foreground.processes))
+        rows = foreground.rows
+        index = {r.code: j for j, r in enumerate(rows)}
+        technosphere = np.eye(len(rows))
+        for j, row in enumerate(rows):
+            for line in row.inputs:
+                if line.target in index:
+                    technosphere[index[line.target], j] -= line.amount
+        demand = np.zeros(len(rows))
         demand[0] = amount
-        scaling = np.linalg.solve(foreground.technosphere, demand)
-        # per process column: own emissions + cumulative background it buys (kg per flow)
-        per_process = (foreground.direct + self.unit_inventories.T @ foreground.background_inputs) * scaling
-        codes = self.inventory.flow_codes
-        by_stage = {s: {f: 0.0 for f in codes} for s in STAGES if s in foreground.stages}
-        for j, stage in enumerate(foreground.stages):
-            for i, f in enumerate(codes):
-                by_stage[stage][f] += float(per_process[i, j])
-        unit = f"{amount:g} {foreground.unit}"
-        return Footprint(foreground.name, unit, by_stage, self.inventory)
+        scaling = np.linalg.solve(technosphere, demand)
+        contributions: dict[Label, np.ndarray] = defaultdict(lambda: np.zeros(len(self.flow_index)))
+        for j, row in enumerate(rows):
+            for line in row.inputs:
+                if line.target not in index:  # foreground suppliers carry their own lines
+                    contributions[line.label] += self.unit_inventories[self.background_index[line.target]] * (
+                        line.amount * scaling[j])
+            for line in row.emissions:
+                contributions[line.label][self.flow_index[line.target]] += line.amount * scaling[j]
+        return Footprint(foreground.name, f"{amount:g} {foreground.unit}", dict(contributions), self.inventory)
 
     def route_footprint(self, route_code: str) -> Footprint:
         return self.footprint(self.route_foreground(self.inventory.routes[route_code]))
+
+
+def direct_source(stage: str, flow: str) -> str:
+    """Source category of a default process's direct emission."""
+    if flow in ("cf4", "c2f6"):
+        return "PFC"
+    if stage == "electrolysis" and flow == "co2-fossil":
+        return "anode"
+    return "process"
