@@ -187,16 +187,20 @@ class Engine:
         self.unit_inventories = background.unit_inventories()  # Lambda
         self._background = background
 
-    def route_foreground(self, route: Route) -> Foreground:
-        """The route's stage processes reachable from its product, substitutions applied."""
+    def chain_rows(self, product: str, route: Route | None = None, seen: set | None = None) -> list[ForegroundRow]:
+        """Rows of the stage processes reachable from `product` (route substitutions applied),
+        skipping those in `seen`, which it extends."""
         processes = self.inventory.processes
-        rows, seen = [], {route.product}
-        queue = [route.product]
+        seen = set() if seen is None else seen
+        if product in seen:
+            return []
+        seen.add(product)
+        rows, queue = [], [product]
         for code in queue:  # breadth-first; `queue` grows while we walk it
             p = processes[code]
             inputs = []
             for e in p.inputs:
-                supplier = route.supplier(code, e.target)
+                supplier = route.supplier(code, e.target) if route else e.target
                 inputs.append(Line(supplier, e.amount, Label(p.stage, source_of(supplier))))
                 if processes[supplier].stage is not None and supplier not in seen:
                     seen.add(supplier)
@@ -204,27 +208,36 @@ class Engine:
             emissions = [Line(e.target, e.amount, Label(p.stage, direct_source(p.stage, e.target)))
                          for e in p.emissions]
             rows.append(ForegroundRow(code, p.stage, inputs, emissions))
-        return Foreground(route.name, processes[route.product].unit, tuple(rows))
+        return rows
 
-    def footprint(self, foreground: Foreground, amount: float = 1.0) -> Footprint:
-        rows = foreground.rows
-        index = {r.code: j for j, r in enumerate(rows)}
-        technosphere = np.eye(len(rows))
-        for j, row in enumerate(rows):
+    def route_foreground(self, route: Route) -> Foreground:
+        """The route's stage processes reachable from its product, substitutions applied."""
+        rows = self.chain_rows(route.product, route)
+        return Foreground(route.name, self.inventory.processes[route.product].unit, tuple(rows))
+
+    def scaling(self, foreground: Foreground, amount: float = 1.0) -> dict[str, float]:
+        """Units of each foreground row's product per `amount` of the declared product."""
+        index = {r.code: j for j, r in enumerate(foreground.rows)}
+        technosphere = np.eye(len(index))
+        for j, row in enumerate(foreground.rows):
             for line in row.inputs:
                 if line.target in index:
                     technosphere[index[line.target], j] -= line.amount
-        demand = np.zeros(len(rows))
+        demand = np.zeros(len(index))
         demand[0] = amount
-        scaling = np.linalg.solve(technosphere, demand)
+        return dict(zip(index, map(float, np.linalg.solve(technosphere, demand))))
+
+    def footprint(self, foreground: Foreground, amount: float = 1.0) -> Footprint:
+        rows = foreground.rows
+        scaling = self.scaling(foreground, amount)
         contributions: dict[Label, np.ndarray] = defaultdict(lambda: np.zeros(len(self.flow_index)))
-        for j, row in enumerate(rows):
+        for row in rows:
             for line in row.inputs:
-                if line.target not in index:  # foreground suppliers carry their own lines
+                if line.target not in scaling:  # foreground suppliers carry their own lines
                     contributions[line.label] += self.unit_inventories[self.background_index[line.target]] * (
-                        line.amount * scaling[j])
+                        line.amount * scaling[row.code])
             for line in row.emissions:
-                contributions[line.label][self.flow_index[line.target]] += line.amount * scaling[j]
+                contributions[line.label][self.flow_index[line.target]] += line.amount * scaling[row.code]
         return Footprint(foreground.name, f"{amount:g} {foreground.unit}", dict(contributions), self.inventory)
 
     def route_footprint(self, route_code: str) -> Footprint:

@@ -43,3 +43,20 @@ def pfc_slope(anode_effect_min_per_cell_day: float, technology: str = "CWPB") ->
     row = parameters()["pfc_slope"][technology]
     cf4 = row["slope_cf4"]["value"] * anode_effect_min_per_cell_day
     return PFC(cf4, row["c2f6_ratio"]["value"] * cf4)
+
+
+def fuel_mj(fuel: str, amount: float) -> float:
+    """Energy of a fuel amount in its activity unit (t, or Nm3 for gas): AD x NCV."""
+    return amount * parameters()["fuels"][fuel]["ncv_mj_per_unit"]["value"]
+
+
+def fuel_co2_kg_per_mj(fuel: str) -> float:
+    """CO2 per MJ burned: CC x OF x 44/12 (2013 guideline / GB/T 32151.4, 化石燃料燃烧:
+    E = AD x NCV x CC x OF x 44/12), with CC in tC/TJ (= 10^-3 kg C/MJ)."""
+    p = parameters()["fuels"][fuel]
+    return p["carbon_t_per_tj"]["value"] * 1e-3 * p["oxidation"]["value"] * CO2_PER_C
+
+
+def carbonate_co2_t(carbonate: str, t: float) -> float:
+    """Carbonate decomposition: E = consumption x EF (CETS-AG-04.01-2024, 碳酸盐分解; purity 100 %)."""
+    return t * parameters()["carbonates"][carbonate]["value"]

@@ -1,0 +1,153 @@
+"""The declaration's fields, once: names, bilingual labels, units, types and plausible ranges.
+
+The YAML template, the Excel questionnaire, both readers and the range checks are all driven
+by this catalogue, so the two forms cannot drift apart. Plausible ranges are physical or
+industry bounds (sources in `note`); a value outside them is refused with a unit-slip hint.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 1
+PRODUCTS = ("primary-liquid", "primary-ingot", "alumina", "recycled-ingot")
+FUELS = ("coal", "natural_gas", "heavy_fuel_oil", "diesel")
+CELL_TECHNOLOGIES = ("CWPB", "SWPB", "VSS", "HSS")
+SUPPLY_KINDS = ("grid", "captive-coal", "captive-gas", "hydro", "wind", "solar", "ppa", "direct-line")
+TECHNOLOGIES = ("hydro", "wind-onshore", "wind-offshore", "solar-pv-utility", "solar-pv-rooftop", "nuclear",
+                "geothermal", "biomass-dedicated", "gas-cc", "coal-pc")
+SCHEMES = ("GEC", "green-power-trade", "I-REC")
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    zh: str
+    en: str
+    unit: str = ""
+    kind: str = "number"  # number | text | date | choice | bool | int
+    choices: tuple = ()
+    required: bool = False
+    plausible: tuple[float, float] | None = None  # inclusive; outside is refused
+    note: str = ""
+
+    def header(self, lang: str) -> str:
+        label = self.zh if lang == "zh" else self.en
+        other = self.en if lang == "zh" else self.zh
+        return f"{label} / {other}" + (f" [{self.unit}]" if self.unit else "")
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    zh: str
+    en: str
+    per: str  # what the amounts are per, shown on the sheet
+    fields: tuple[Field, ...]
+    table: bool = False  # a list of rows (supplies, certificates) rather than one record
+
+    def field(self, key: str) -> Field:
+        return next(f for f in self.fields if f.key == key)
+
+
+def _fuel_fields(per: str) -> tuple[Field, ...]:
+    return (
+        Field("fuels.coal_t_per_t", "原煤消耗", "coal burned", f"t/{per}", plausible=(0, 2)),
+        Field("fuels.natural_gas_nm3_per_t", "天然气消耗", "natural gas burned", f"Nm3/{per}", plausible=(0, 1000)),
+        Field("fuels.heavy_fuel_oil_t_per_t", "燃料油消耗", "heavy fuel oil burned", f"t/{per}", plausible=(0, 0.5)),
+        Field("fuels.diesel_t_per_t", "柴油消耗", "diesel burned", f"t/{per}", plausible=(0, 0.1)),
+    )
+
+
+SECTIONS: dict[str, Section] = {s.name: s for s in (
+    Section("declarant", "申报单位", "Declarant", "", (
+        Field("name", "单位名称", "name", kind="text", required=True),
+        Field("uscc", "统一社会信用代码", "unified social credit code", kind="text", required=True,
+              note="18 characters (GB 32100-2015)"),
+        Field("site", "生产地址", "site", kind="text"),
+        Field("province", "省份", "province", kind="text", required=True, note="e.g. guangxi, yunnan, xinjiang"),
+    )),
+    Section("period", "报告期", "Reporting period", "", (
+        Field("start", "起始日期", "start", kind="date", required=True),
+        Field("end", "截止日期", "end", kind="date", required=True, note="GB/T 44905-2024: one calendar year"),
+    )),
+    Section("product", "申报产品", "Declared product", "", (
+        Field("kind", "产品", "product", kind="choice", choices=PRODUCTS, required=True),
+        Field("annual_output_t", "年产量", "annual output", "t", required=True, plausible=(1, 20_000_000)),
+        Field("alumina_from", "氧化铝来源", "alumina supplied by", kind="text",
+              note="'own' (fill the refining sheet) or a bundled refining process code"),
+        Field("anode_from", "阳极来源", "anodes supplied by", kind="text",
+              note="'own' (fill the anode sheet) or a bundled anode process code"),
+    )),
+    Section("refining", "氧化铝", "Alumina refinery", "t alumina", (
+        Field("bauxite_t_per_t", "铝土矿消耗", "bauxite", "t/t alumina", plausible=(1.6, 4.5)),
+        Field("caustic_soda_kg_per_t", "烧碱(折100%)", "caustic soda (100 %)", "kg/t alumina", plausible=(10, 400)),
+        Field("lime_kg_per_t", "石灰", "lime (CaO)", "kg/t alumina", plausible=(0, 400)),
+        Field("electricity_kwh_per_t", "电耗", "electricity", "kWh/t alumina", plausible=(50, 800)),
+        *_fuel_fields("t alumina"),
+        Field("limestone_kg_per_t", "石灰石(CaCO3)分解", "limestone (CaCO3) calcined on site", "kg/t alumina",
+              plausible=(0, 600)),
+    )),
+    Section("anode", "炭阳极", "Anode plant", "t baked anode", (
+        Field("calcined_coke_t_per_t", "煅后石油焦", "calcined petroleum coke", "t/t anode", plausible=(0.4, 1.0)),
+        Field("pitch_t_per_t", "煤沥青", "coal-tar pitch", "t/t anode", plausible=(0.08, 0.3)),
+        Field("electricity_kwh_per_t", "电耗", "electricity", "kWh/t anode", plausible=(20, 600)),
+        *_fuel_fields("t anode"),
+    )),
+    Section("electrolysis", "电解", "Potline (electrolysis)", "t liquid aluminium", (
+        Field("alumina_t_per_t", "氧化铝单耗", "alumina", "t/t Al", plausible=(1.8895, 2.1),
+              note="stoichiometric minimum 1.8895 t/t"),
+        Field("net_anode_t_per_t", "吨铝炭阳极净耗", "net anode consumption NC", "t/t Al", plausible=(0.33, 0.65)),
+        Field("anode_sulphur_pct", "阳极含硫量", "anode sulphur", "%", plausible=(0, 6)),
+        Field("anode_ash_pct", "阳极灰分", "anode ash", "%", plausible=(0, 3)),
+        Field("cell_technology", "槽型", "cell technology", kind="choice", choices=CELL_TECHNOLOGIES),
+        Field("anode_effect_min_per_cell_day", "阳极效应持续时间", "anode-effect minutes", "min/cell-day",
+              plausible=(0, 5), note="AEM = frequency x duration; typical 0.01-1"),
+        Field("c2f6_ratio", "C2F6/CF4比", "C2F6/CF4 ratio", kind="choice", choices=("ipcc", "cn-ets"),
+              note="ipcc: IPCC Table 4.16 by cell type; cn-ets: 0.1 (CETS-AG-04.01-2024)"),
+        Field("cf4_kg_per_t", "实测CF4", "measured CF4", "kg/t Al", plausible=(0, 2)),
+        Field("c2f6_kg_per_t", "实测C2F6", "measured C2F6", "kg/t Al", plausible=(0, 0.5)),
+        Field("alf3_kg_per_t", "氟化铝", "aluminium fluoride", "kg/t Al", plausible=(3, 60)),
+        Field("ac_kwh_per_t", "铝液交流电耗", "AC electricity, potlines", "kWh/t Al", plausible=(11_500, 17_500),
+              note="GB 21346-2022 6.2.1"),
+        Field("auxiliary_kwh_per_t", "辅助电耗", "auxiliary electricity", "kWh/t Al", plausible=(0, 1500)),
+        *_fuel_fields("t Al"),
+        Field("carbonates.CaCO3_kg_per_t", "石灰石(CaCO3)", "limestone (CaCO3)", "kg/t Al", plausible=(0, 200)),
+        Field("carbonates.Na2CO3_kg_per_t", "纯碱(Na2CO3)", "soda ash (Na2CO3)", "kg/t Al", plausible=(0, 200)),
+    )),
+    Section("casting", "铸造", "Casthouse", "t ingot", (
+        Field("liquid_aluminium_t_per_t", "铝液消耗", "liquid aluminium", "t/t ingot", plausible=(1.0, 1.1)),
+        Field("electricity_kwh_per_t", "电耗", "electricity", "kWh/t ingot", plausible=(5, 400)),
+        *_fuel_fields("t ingot"),
+    )),
+    Section("recycling", "再生铝", "Recycler", "t recycled ingot", (
+        Field("scrap_post_consumer_t_per_t", "消费后废铝", "post-consumer scrap", "t/t ingot", plausible=(0, 1.5)),
+        Field("scrap_pre_consumer_t_per_t", "消费前废铝", "pre-consumer scrap", "t/t ingot", plausible=(0, 1.5)),
+        Field("scrap_process_t_per_t", "厂内返回料", "process (run-around) scrap", "t/t ingot", plausible=(0, 1.5)),
+        Field("electricity_kwh_per_t", "电耗", "electricity", "kWh/t ingot", plausible=(20, 1500)),
+        *_fuel_fields("t ingot"),
+    )),
+    Section("supplies", "电力来源", "Electricity supplies", "reporting period", table=True, fields=(
+        Field("id", "编号", "id", kind="text", required=True),
+        Field("kind", "类型", "kind", kind="choice", choices=SUPPLY_KINDS, required=True),
+        Field("mwh", "电量", "electricity", "MWh", required=True, plausible=(0, 1e9)),
+        Field("grid", "电网区域/省份", "grid area or province", kind="text",
+              note="national, north, northeast, east, central, northwest, south, southwest or a province"),
+        Field("factor_year", "排放因子年份", "factor year", kind="int", plausible=(2021, 2023)),
+        Field("heat_rate_gce_per_kwh", "供电标准煤耗", "heat rate", "gce/kWh", plausible=(150, 500)),
+        Field("technology", "发电技术", "technology", kind="choice", choices=TECHNOLOGIES),
+        Field("certificates_sold", "绿证已出售", "certificates sold", kind="bool"),
+    )),
+    Section("certificates", "绿证/绿电", "Energy attribute certificates", "reporting period", table=True, fields=(
+        Field("id", "编号", "id", kind="text", required=True),
+        Field("scheme", "类型", "scheme", kind="choice", choices=SCHEMES, required=True),
+        Field("serial_from", "起始序列号", "first serial", kind="text", required=True),
+        Field("serial_to", "截止序列号", "last serial", kind="text"),
+        Field("mwh", "电量", "electricity", "MWh", required=True, plausible=(0, 1e9)),
+        Field("technology", "发电技术", "technology", kind="choice", choices=TECHNOLOGIES, required=True),
+        Field("vintage", "生产年份", "vintage", kind="int", required=True, plausible=(2015, 2100)),
+        Field("region", "发电地区", "region", kind="text", required=True, note="CN or CN-XX"),
+    )),
+)}
+
+STAGE_SECTIONS = ("refining", "anode", "electrolysis", "casting", "recycling")
+RECORD_SECTIONS = ("declarant", "period", "product") + STAGE_SECTIONS

@@ -1,0 +1,241 @@
+"""A producer's declaration: one object, read from YAML or the Excel questionnaire.
+
+`parse` takes the nested mapping both readers produce and a `where` function that turns a
+field path into "line 12" or "sheet 'electrolysis' cell E9", so every error names its place.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, fields
+from typing import Callable
+
+from greenal.declaration.fields import (FUELS, PRODUCTS, RECORD_SECTIONS, SCHEMA_VERSION, SECTIONS, STAGE_SECTIONS,
+                                        Field)
+from greenal.errors import InputError
+
+Where = Callable[[tuple], str]
+USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")  # GB 32100-2015 character set
+# Stages each declared product needs from the declarant's own site.
+REQUIRED_STAGES = {"primary-liquid": ("electrolysis",), "primary-ingot": ("electrolysis", "casting"),
+                   "alumina": ("refining",), "recycled-ingot": ("recycling",)}
+DEFAULT_SUPPLIERS = {"alumina_from": ("refining", "refining-alumina-cn-diasporic"),
+                     "anode_from": ("anode", "anode-prebake-global")}
+
+
+@dataclass(frozen=True)
+class Supply:
+    id: str
+    kind: str
+    mwh: float
+    grid: str | None = None
+    factor_year: int | None = None
+    heat_rate_gce_per_kwh: float | None = None
+    technology: str | None = None
+    certificates_sold: bool | None = None
+
+
+@dataclass(frozen=True)
+class Certificate:
+    id: str
+    scheme: str
+    serial_from: str
+    serial_to: str | None
+    mwh: float
+    technology: str
+    vintage: int
+    region: str
+
+
+@dataclass(frozen=True)
+class Declaration:
+    declarant: dict
+    period: dict
+    product: dict
+    stages: dict  # stage -> {field key: value}, only what the declarant gave
+    supplies: tuple[Supply, ...]
+    certificates: tuple[Certificate, ...]
+    vintage_tolerance_months: int = 0
+    schema_version: int = SCHEMA_VERSION
+    file: str = field(default="", compare=False)
+    where: Where | None = field(default=None, compare=False, repr=False)
+
+    def locate(self, *path) -> str:
+        return self.where(tuple(path)) if self.where else ".".join(map(str, path))
+
+    @property
+    def output_t(self) -> float:
+        return self.product["annual_output_t"]
+
+    def to_mapping(self) -> dict:
+        """The nested mapping the readers produce (YAML shape); inverse of `parse`."""
+        out = {"schema_version": self.schema_version, "declarant": dict(self.declarant),
+               "period": dict(self.period), "product": dict(self.product)}
+        for stage, values in self.stages.items():
+            nested: dict = {}
+            for key, value in values.items():
+                head, _, tail = key.partition(".")
+                if tail:
+                    nested.setdefault(head, {})[tail] = value
+                else:
+                    nested[key] = value
+            out[stage] = nested
+        out["electricity"] = {
+            "vintage_tolerance_months": self.vintage_tolerance_months,
+            "supplies": [{f.name: getattr(s, f.name) for f in fields(s) if getattr(s, f.name) is not None}
+                         for s in self.supplies],
+            "certificates": [{f.name: getattr(c, f.name) for f in fields(c) if getattr(c, f.name) is not None}
+                             for c in self.certificates]}
+        return out
+
+
+SLIPS = ((1000, "given in MWh instead of kWh, or t instead of kg?"),
+         (0.001, "given in kWh instead of MWh, or kg instead of t?"),
+         (10, "a misplaced decimal point?"), (0.1, "a misplaced decimal point?"))
+
+
+def _slip_hint(value: float, low: float, high: float) -> str:
+    """Name the likely unit slip when a scaled value would be plausible."""
+    for factor, words in SLIPS:
+        if value and low <= value * factor <= high:
+            return f"{value:g} x {factor:g} = {value * factor:g} would fit: {words}"
+    return ""
+
+
+def _value(spec: Field, raw, file: str, where: str):
+    """Check and convert one field's raw value (None stays None)."""
+    if raw is None or raw == "":
+        if spec.required:
+            raise InputError(file, where, raw, f"a value for {spec.en} ({spec.zh})")
+        return None
+    if isinstance(raw, str) and raw.startswith("="):
+        raise InputError(file, where, raw, "a typed value; formulas in the questionnaire are not evaluated")
+    if spec.kind in ("number", "int"):
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise InputError(file, where, raw, f"a number in {spec.unit or 'the stated unit'}")
+        if spec.kind == "int":
+            if raw != int(raw):
+                raise InputError(file, where, raw, "a whole number")
+            raw = int(raw)
+        else:
+            raw = float(raw)
+        if spec.plausible and not spec.plausible[0] <= raw <= spec.plausible[1]:
+            low, high = spec.plausible
+            raise InputError(file, where, raw, f"{spec.en} between {low:g} and {high:g} {spec.unit}".rstrip(),
+                             _slip_hint(raw, low, high))
+        return raw
+    if spec.kind == "date":
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(str(raw))
+        except ValueError:
+            raise InputError(file, where, raw, "a date as YYYY-MM-DD") from None
+    if spec.kind == "bool":
+        words = {"yes": True, "no": False, "true": True, "false": False, "是": True, "否": False}
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).strip().lower() in words:
+            return words[str(raw).strip().lower()]
+        raise InputError(file, where, raw, "yes or no (是/否)")
+    text = str(raw).strip()
+    if spec.kind == "choice" and text not in spec.choices:
+        raise InputError(file, where, raw, f"one of {list(spec.choices)}")
+    return text
+
+
+def _flatten(record: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _record(section: str, raw, file: str, where: Where) -> dict:
+    spec = SECTIONS[section]
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InputError(file, where((section,)), raw, f"the {spec.en} fields as a mapping")
+    flat = _flatten(raw)
+    known = {f.key for f in spec.fields}
+    for key in flat:
+        if key not in known:
+            raise InputError(file, where((section, *key.split("."))), key,
+                             f"one of the {spec.en} fields: {sorted(known)}")
+    values = {}
+    for f in spec.fields:
+        value = _value(f, flat.get(f.key), file, where((section, *f.key.split("."))))
+        if value is not None:
+            values[f.key] = value
+    return values
+
+
+def _rows(section: str, raw, file: str, where: Where, cls):
+    spec = SECTIONS[section]
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise InputError(file, where(("electricity", section)), raw, f"a list of {spec.en}")
+    rows = []
+    for i, row in enumerate(raw):
+        if not isinstance(row, dict):
+            raise InputError(file, where(("electricity", section, i)), row, "one row as a mapping")
+        for key in row:
+            if key not in {f.key for f in spec.fields}:
+                raise InputError(file, where(("electricity", section, i, key)), key,
+                                 f"one of {[f.key for f in spec.fields]}")
+        values = {f.key: _value(f, row.get(f.key), file, where(("electricity", section, i, f.key)))
+                  for f in spec.fields}
+        rows.append(cls(**values))
+    return tuple(rows)
+
+
+def parse(data, file: str, where: Where) -> Declaration:
+    """Check a declaration mapping field by field and build the Declaration."""
+    if not isinstance(data, dict):
+        raise InputError(file, "top level", type(data).__name__, "a declaration mapping")
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise InputError(file, where(("schema_version",)), version, f"schema_version {SCHEMA_VERSION}")
+    allowed = {"schema_version", "electricity", *RECORD_SECTIONS}
+    for key in data:
+        if key not in allowed:
+            raise InputError(file, where((key,)), key, f"one of the sections {sorted(allowed)}")
+    records = {s: _record(s, data.get(s), file, where) for s in RECORD_SECTIONS}
+    declarant, period, product = records["declarant"], records["period"], records["product"]
+    if not USCC.match(declarant["uscc"]):
+        raise InputError(file, where(("declarant", "uscc")), declarant["uscc"],
+                         "an 18-character unified social credit code (GB 32100-2015)")
+    if period["end"] <= period["start"]:
+        raise InputError(file, where(("period", "end")), str(period["end"]), f"a date after {period['start']}")
+    stages = {s: records[s] for s in STAGE_SECTIONS if data.get(s) is not None}
+    for stage in REQUIRED_STAGES[product["kind"]]:
+        if stage not in stages:
+            raise InputError(file, where((stage,)), None,
+                             f"the {SECTIONS[stage].en} data ({SECTIONS[stage].zh}) of a {product['kind']} declaration")
+    if product["kind"] in ("primary-liquid", "primary-ingot"):
+        for key, (stage, default) in DEFAULT_SUPPLIERS.items():
+            product.setdefault(key, default)
+            if product[key] == "own" and stage not in stages:
+                raise InputError(file, where((stage,)), None,
+                                 f"the {SECTIONS[stage].en} data, since product.{key} is 'own'")
+    electricity = data.get("electricity") or {}
+    if not isinstance(electricity, dict):
+        raise InputError(file, where(("electricity",)), electricity, "supplies and certificates as a mapping")
+    tolerance = electricity.get("vintage_tolerance_months", 0)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int) or not 0 <= tolerance <= 24:
+        raise InputError(file, where(("electricity", "vintage_tolerance_months")), tolerance,
+                         "a whole number of months between 0 and 24")
+    return Declaration(declarant, period, product, stages,
+                       _rows("supplies", electricity.get("supplies"), file, where, Supply),
+                       _rows("certificates", electricity.get("certificates"), file, where, Certificate),
+                       tolerance, version, file, where)
+
+
+__all__ = ["Certificate", "Declaration", "FUELS", "PRODUCTS", "Supply", "parse"]
