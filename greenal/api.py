@@ -42,3 +42,27 @@ def footprint(route: str = "cn-average", data_dir: str | os.PathLike | None = No
     if route not in routes():
         raise InputError("command line", "--route", route, f"one of {list(routes())}")
     return engine(data_dir).route_footprint(route)
+
+
+def read_declaration(path: str | os.PathLike):
+    """A declaration from YAML (.yaml/.yml) or the Excel questionnaire (.xlsx)."""
+    from greenal.declaration.excel import read_workbook
+    from greenal.declaration.yaml_io import read_yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), "file", str(path), "an existing declaration file (.yaml or .xlsx)")
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return read_yaml(path)
+    if suffix == ".xlsx":
+        return read_workbook(path)
+    raise InputError(str(path), "file name", suffix or "(no extension)",
+                     ".yaml, .yml or .xlsx (macro-enabled .xlsm and old .xls workbooks are refused)")
+
+
+def declaration_footprint(path: str | os.PathLike, data_dir: str | os.PathLike | None = None):
+    """Location- and market-based footprints of one tonne of a declaration's product."""
+    from greenal.model.site import declaration_footprint as compute
+
+    return compute(engine(data_dir), read_declaration(path))

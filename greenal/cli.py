@@ -11,7 +11,7 @@ import click
 from greenal import api
 from greenal.errors import InputError
 from greenal.inventory import CONFIDENCE, STAGES, bundled_inventory
-from greenal.report.summary import result_json, write_outputs
+from greenal.report.summary import declaration_document, result_json, write_atomic, write_outputs
 
 GWP_CHOICES = ("sar", "ar4", "ar5", "ar6")
 
@@ -36,6 +36,7 @@ def main(ctx: click.Context, data_dir: str | None) -> None:
 
 
 @main.command()
+@click.argument("declaration", required=False, type=click.Path(dir_okay=False))
 @click.option("--route", default="cn-average", show_default=True,
               help="A bundled route (see `greenal routes`), or 'all'.")
 @click.option("--gwp", type=click.Choice(GWP_CHOICES), default=api.DEFAULT_GWP, show_default=True,
@@ -43,8 +44,20 @@ def main(ctx: click.Context, data_dir: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--out", type=click.Path(file_okay=False), help="Also write <route>.json and summary.html here.")
 @click.pass_context
-def footprint(ctx: click.Context, route: str, gwp: str, as_json: bool, out: str | None) -> None:
-    """Cradle-to-gate footprint of one tonne of a route's product, by stage and by gas."""
+def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str, as_json: bool,
+              out: str | None) -> None:
+    """Cradle-to-gate footprint of one tonne: of a DECLARATION (.yaml or .xlsx), location- and
+    market-based, or of a bundled route."""
+    if declaration:
+        result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
+        document = declaration_document(result, gwp)
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str) if as_json
+                   else _render_declaration(document))
+        if out:
+            path = Path(out) / f"{Path(declaration).stem}.json"
+            write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False, default=str))
+            click.echo(f"wrote {path}", err=as_json)
+        return
     codes = list(api.routes()) if route == "all" else [route]
     results = {code: api.footprint(code, ctx.obj["data_dir"]) for code in codes}
     if as_json:
@@ -67,6 +80,26 @@ def _render(code: str, fp, gwp: str) -> str:
         f"  {d['total_t_co2e']:.3f} t CO2e per {d['declared_unit']} (cradle to gate, {d['gwp_name']})",
         "", _table(["stage", "t CO2e"], stages), "", _table(["gas", "t CO2e"], gases),
         f"fossil {d['by_origin_t_co2e']['fossil']:.3f} · biogenic {d['by_origin_t_co2e']['biogenic']:.3f} t CO2e", ""])
+
+
+def _render_declaration(d: dict) -> str:
+    loc, mkt = d["location_based"], d["market_based"]
+    out = [f"{d['declarant']} — {d['product']} ({d['declared_unit']}, {loc['gwp_name']})",
+           f"  location-based {loc['total_t_co2e']:.3f} · market-based {mkt['total_t_co2e']:.3f} t CO2e per t "
+           f"(life-cycle electricity factors, GB/T 24067-2024)", ""]
+    for title, key in (("stage", "by_stage_t_co2e"), ("scope", "by_scope_t_co2e"), ("source", "by_source_t_co2e"),
+                       ("gas", "by_gas_t_co2e")):
+        names = list(dict.fromkeys([*loc[key], *mkt[key]]))
+        rows = [[n, loc[key].get(n, 0.0), mkt[key].get(n, 0.0)] for n in names]
+        out += [_table([title, "location t CO2e", "market t CO2e"], rows), ""]
+    e = d["electricity"]
+    out += [f"site electricity {e['site_kwh_per_t']:,.0f} kWh/t; supplies {e['consumption_mwh']:,.0f} MWh, "
+            f"certificates {e['certified_mwh']:,.0f} MWh",
+            f"scope 2 with official MEE/NBS factors (CO2 only): location {e['scope2_official_t_per_t']['location']:.5f}"
+            f" · market {e['scope2_official_t_per_t']['market']:.5f} t CO2/t",
+            f"primary (site) data share: location {loc['primary_data_share']:.1%} · market {mkt['primary_data_share']:.1%}",
+            ""]
+    return "\n".join(out)
 
 
 @main.command()

@@ -49,3 +49,22 @@ def write_outputs(out_dir: Path, results: dict[str, Footprint], gwp: str) -> lis
     path = out_dir / "summary.html"
     write_atomic(path, summary_html(results, gwp))
     return written + [path]
+
+
+def declaration_document(result, gwp: str) -> dict:
+    """One declaration's result: both bases, electricity accounting, declarant and period."""
+    decl = result.declaration
+    return {
+        "declarant": decl.declarant["name"], "uscc": decl.declarant["uscc"], "product": decl.product["kind"],
+        "declared_unit": "1 t", "period": {k: str(v) for k, v in decl.period.items()},
+        "annual_output_t": decl.output_t, "source_file": decl.file,
+        "location_based": result.location.to_dict(gwp), "market_based": result.market.to_dict(gwp),
+        "electricity": {
+            "site_kwh_per_t": sum(result.site_kwh_per_t.values()), "site_kwh_per_t_by_stage": result.site_kwh_per_t,
+            "consumption_mwh": result.electricity.consumption_mwh, "grid_mwh": result.electricity.grid_mwh,
+            "null_power_mwh": result.electricity.null_mwh, "certified_mwh": result.electricity.certified_mwh,
+            "certificates": [c.id for c in decl.certificates],
+            "scope2_official_t_per_t": result.scope2_official_t_per_t(),
+            "official_factors": list(result.electricity.factors),
+        },
+    }

@@ -1,0 +1,266 @@
+"""A declaration's foreground: the declarant's own stages built from its site data, each starting
+from the sourced default process of that stage and replacing what the site declares.
+
+Labels: direct emissions at the site are scope 1; purchased electricity scope 2 (its life-cycle
+factor in the product footprint); everything bought or upstream scope 3. Default upstream
+chains (purchased alumina or anodes, bauxite) keep the cn-average route's Chinese grid.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from greenal.declaration.fields import FUELS
+from greenal.declaration.model import Declaration
+from greenal.errors import InputError
+from greenal.lca.engine import Engine, Footprint, Foreground, ForegroundRow, Label, Line, direct_source, source_of
+from greenal.model import electricity
+from greenal.model.formulas import (anode_co2_t_per_t, carbonate_co2_t, fuel_co2_kg_per_mj, fuel_mj, parameters,
+                                    pfc_slope)
+
+STAGE_DEFAULTS = {"refining": "refining-alumina-cn-diasporic", "anode": "anode-prebake-global",
+                  "electrolysis": "electrolysis-prebake-cn", "casting": "casting-ingot-global",
+                  "recycling": "recycling-post-consumer"}
+PRODUCT_STAGE = {"primary-liquid": "electrolysis", "primary-ingot": "casting", "alumina": "refining",
+                 "recycled-ingot": "recycling"}
+DEFAULT_CHAIN_ROUTE = "cn-average"
+PRIMARY_INGOT = "casting-ingot-global"  # process scrap carries the primary footprint (S17), via cn-average
+SCRAP_FREE = "scrap-post-consumer"
+# declared field -> (input of the default process it sets, factor from the field's unit to the input's unit)
+FIELD_INPUTS = {
+    "refining": {"bauxite_t_per_t": ("mining-bauxite-global", 1.0), "caustic_soda_kg_per_t": ("material-caustic-soda", 1e-3),
+                 "lime_kg_per_t": ("material-lime", 1e-3)},
+    "anode": {"calcined_coke_t_per_t": ("material-calcined-coke", 1.0), "pitch_t_per_t": ("material-coal-tar-pitch", 1.0)},
+    "electrolysis": {"alf3_kg_per_t": ("material-aluminium-fluoride", 1e-3)},
+    "casting": {}, "recycling": {},
+}
+
+
+def site_code(stage: str) -> str:
+    return f"site:{stage}"
+
+
+@dataclass(frozen=True)
+class DeclarationResult:
+    declaration: Declaration
+    location: Footprint
+    market: Footprint
+    electricity: electricity.ElectricityAccount
+    site_kwh_per_t: dict[str, float]  # kWh per t of declared product, by stage
+
+    def scope2_official_t_per_t(self) -> dict[str, float]:
+        """Scope 2 of purchased grid power with the official combustion-only factors (t CO2/t)."""
+        kwh = sum(self.site_kwh_per_t.values())
+        return {"location": kwh * self.electricity.scope2_location_kg_per_kwh / 1000,
+                "market": kwh * self.electricity.scope2_market_kg_per_kwh / 1000}
+
+
+class SiteModel:
+    def __init__(self, engine: Engine, decl: Declaration):
+        self.engine, self.decl = engine, decl
+        self.inventory = engine.inventory
+        self.route = self.inventory.routes[DEFAULT_CHAIN_ROUTE]
+        self.suppliers = {"refining": self._supplier("alumina_from", "refining"),
+                          "anode": self._supplier("anode_from", "anode"),
+                          "electrolysis": site_code("electrolysis")}
+
+    def _supplier(self, key: str, stage: str) -> str:
+        chosen = self.decl.product.get(key, STAGE_DEFAULTS[stage])
+        if chosen == "own":
+            return site_code(stage)
+        process = self.inventory.processes.get(chosen)
+        if process is None or process.stage != stage:
+            options = [c for c, p in self.inventory.processes.items() if p.stage == stage]
+            raise InputError(self.decl.file, self.decl.locate("product", key), chosen, f"'own' or one of {options}")
+        return chosen
+
+    # --- one own stage ---------------------------------------------------------------------
+
+    def stage_row(self, stage: str, supply: tuple[electricity.ElectricityLine, ...]) -> tuple[ForegroundRow, float]:
+        """The stage's row and its kWh per t of the stage's product."""
+        values = self.decl.stages[stage]
+        default = self.inventory.processes[STAGE_DEFAULTS[stage]]
+        inputs, emissions = [], []
+
+        def buy(target, amount, primary, scope=3, source=None):
+            if amount:
+                inputs.append(Line(target, amount, Label(stage, source or source_of(target), scope, primary)))
+
+        def emit(flow, kg, primary, source):
+            if kg:
+                emissions.append(Line(flow, kg, Label(stage, source, 1, primary)))
+
+        declared_fuels = {k: v for k, v in values.items() if k.startswith("fuels.")}
+        kwh, kwh_primary = self._kwh(stage, values, default)
+        for e in default.inputs:
+            supplier = self.inventory.processes[e.target]
+            if e.target.startswith("electricity-"):
+                continue  # replaced by the site's supply below
+            if e.target.startswith("fuel-") and e.target.endswith("-burned"):
+                if not declared_fuels:  # default fuel: combustion on site (scope 1) and its supply chain (scope 3)
+                    for sub in supplier.exchanges:
+                        if sub.kind == "technosphere":
+                            buy(sub.target, sub.amount * e.amount, False, 3, "fuel")
+                        else:
+                            emit(sub.target, sub.amount * e.amount, False, "fuel")
+                continue
+            target, amount, primary = self._chain_input(stage, e.target, e.amount, values)
+            buy(target, amount, primary)
+        for key, (target, factor) in FIELD_INPUTS[stage].items():
+            if key in values:
+                inputs[:] = [line for line in inputs if line.target != target]
+                buy(target, values[key] * factor, True)
+                if target == "mining-bauxite-global":  # bauxite freight follows the bauxite (per t bauxite)
+                    inputs[:] = [line for line in inputs if line.target != "transport-bauxite-sea-freight"]
+                    buy("transport-bauxite-sea-freight", values[key], True)
+        for fuel in FUELS:
+            key = next((k for k in declared_fuels if k.startswith(f"fuels.{fuel}_")), None)
+            if key:
+                mj = fuel_mj(fuel, values[key])
+                buy(parameters()["fuels"][fuel]["upstream"], mj, True, 3, "fuel")
+                emit("co2-fossil", mj * fuel_co2_kg_per_mj(fuel), True, "fuel")
+        for line in supply:
+            label = Label(stage, "electricity", line.scope, line.primary and kwh_primary)
+            (inputs if line.kind == "input" else emissions).append(Line(line.target, line.amount * kwh, label))
+        emissions += self._direct(stage, values, default)
+        return ForegroundRow(site_code(stage), stage, inputs, emissions), kwh
+
+    def _kwh(self, stage: str, values: dict, default) -> tuple[float, bool]:
+        keys = ("ac_kwh_per_t", "auxiliary_kwh_per_t") if stage == "electrolysis" else ("electricity_kwh_per_t",)
+        declared = [values[k] for k in keys if k in values]
+        if declared:
+            return sum(declared), True
+        return sum(e.amount for e in default.inputs if e.target.startswith("electricity-")), False
+
+    def _chain_input(self, stage: str, target: str, amount: float, values: dict) -> tuple[str, float, bool]:
+        """Where a default chain input comes from on this site, and how much of it."""
+        supplier_stage = self.inventory.processes[target].stage
+        declared = {("electrolysis", "refining"): "alumina_t_per_t", ("electrolysis", "anode"): "net_anode_t_per_t",
+                    ("casting", "electrolysis"): "liquid_aluminium_t_per_t"}.get((stage, supplier_stage))
+        supplier = self.suppliers.get(supplier_stage, target)
+        if declared and declared in values:
+            return supplier, values[declared], True
+        return supplier, amount, False
+
+    def _direct(self, stage: str, values: dict, default) -> list[Line]:
+        """Direct emissions: the standards' formulas on site data, else the default process's."""
+        out = []
+        params = parameters()["anode"]
+
+        def emit(flow, kg, primary, source):
+            if kg:
+                out.append(Line(flow, kg, Label(stage, source, 1, primary)))
+
+        for e in default.emissions:
+            source = direct_source(default.stage, e.target)
+            if stage == "electrolysis" and source in ("anode", "PFC"):
+                continue  # computed below
+            emit(e.target, e.amount, False, source)
+        if stage == "electrolysis":
+            nc = values.get("net_anode_t_per_t", self._default_input(default, "anode"))
+            s = values.get("anode_sulphur_pct", params["sulphur_fraction_default"]["value"] * 100) / 100
+            a = values.get("anode_ash_pct", params["ash_fraction_default"]["value"] * 100) / 100
+            emit("co2-fossil", anode_co2_t_per_t(nc, s, a) * 1000, "net_anode_t_per_t" in values, "anode")
+            cf4, c2f6, primary = self._pfc(values, default)
+            emit("cf4", cf4, primary, "PFC")
+            emit("c2f6", c2f6, primary, "PFC")
+        for key, value in values.items():
+            if key.startswith("carbonates."):
+                carbonate = key.split(".")[1].removesuffix("_kg_per_t")
+                emit("co2-fossil", carbonate_co2_t(carbonate, value), True, "carbonates")
+        if "limestone_kg_per_t" in values:
+            emit("co2-fossil", carbonate_co2_t("CaCO3", values["limestone_kg_per_t"]), True, "carbonates")
+        return out
+
+    def _pfc(self, values: dict, default) -> tuple[float, float, bool]:
+        """Measured CF4/C2F6, else the slope method on AEM, else the default factors."""
+        if "cf4_kg_per_t" in values:
+            ratio = parameters()["pfc_slope"][self._ratio_row(values)]["c2f6_ratio"]["value"]
+            return values["cf4_kg_per_t"], values.get("c2f6_kg_per_t", values["cf4_kg_per_t"] * ratio), True
+        if "anode_effect_min_per_cell_day" in values:
+            pfc = pfc_slope(values["anode_effect_min_per_cell_day"], self._ratio_row(values))
+            return pfc.cf4_kg_per_t, pfc.c2f6_kg_per_t, True
+        flows = {e.target: e.amount for e in default.emissions}
+        return flows.get("cf4", 0.0), flows.get("c2f6", 0.0), False
+
+    def _default_input(self, process, supplier_stage: str) -> float:
+        """Amount of the default process's input from a supplier of the given stage."""
+        return sum(e.amount for e in process.inputs if self.inventory.processes[e.target].stage == supplier_stage)
+
+    @staticmethod
+    def _ratio_row(values: dict) -> str:
+        return "CN-ETS" if values.get("c2f6_ratio") == "cn-ets" else values.get("cell_technology", "CWPB")
+
+    def _recycling_inputs(self, row: ForegroundRow) -> ForegroundRow:
+        values = self.decl.stages["recycling"]
+        scrap = {k: values[k] for k in ("scrap_post_consumer_t_per_t", "scrap_pre_consumer_t_per_t",
+                                        "scrap_process_t_per_t") if k in values}
+        if not scrap:
+            return row
+        if sum(scrap.values()) < 1.0:
+            raise InputError(self.decl.file, self.decl.locate("recycling", "scrap_post_consumer_t_per_t"),
+                             f"{sum(scrap.values()):g} t/t", "scrap inputs adding up to at least 1 t per t of ingot "
+                             "(metal out cannot exceed metal in)")
+        inputs = [line for line in row.inputs if line.target != SCRAP_FREE]
+        burden_free = scrap.get("scrap_post_consumer_t_per_t", 0) + scrap.get("scrap_pre_consumer_t_per_t", 0)
+        if burden_free:
+            inputs.append(Line(SCRAP_FREE, burden_free, Label("recycling", "materials", 3, True)))
+        if scrap.get("scrap_process_t_per_t"):
+            inputs.append(Line(PRIMARY_INGOT, scrap["scrap_process_t_per_t"], Label("recycling", "intermediates", 3, True)))
+        return ForegroundRow(row.code, row.stage, inputs, row.emissions)
+
+    # --- the whole system ------------------------------------------------------------------
+
+    def foreground(self, supply: tuple[electricity.ElectricityLine, ...], basis: str) -> tuple[Foreground, dict]:
+        stages = [PRODUCT_STAGE[self.decl.product["kind"]]] + [s for s in self.decl.stages
+                                                               if s != PRODUCT_STAGE[self.decl.product["kind"]]]
+        rows, kwh = [], {}
+        for stage in stages:
+            row, kwh[stage] = self.stage_row(stage, supply)
+            rows.append(self._recycling_inputs(row) if stage == "recycling" else row)
+        own = {r.code for r in rows}
+        seen = set(own)
+        for row in list(rows):
+            for line in row.inputs:
+                if line.target in self.inventory.processes and self.inventory.processes[line.target].stage:
+                    for chain in self.engine.chain_rows(line.target, self.route, seen):
+                        rows.append(_upstream(chain))
+        missing = [line.target for r in rows for line in r.inputs
+                   if line.target.startswith("site:") and line.target not in own]
+        if missing:
+            raise InputError(self.decl.file, self.decl.locate(missing[0].removeprefix("site:")), None,
+                             f"the {missing[0].removeprefix('site:')} data the declared chain buys from")
+        name = f"{self.decl.declarant['name']} — {self.decl.product['kind']} ({basis})"
+        return Foreground(name, "t", tuple(rows)), kwh
+
+
+def _upstream(row: ForegroundRow) -> ForegroundRow:
+    """A default chain row seen from the declarant: all of it scope 3, none of it site data."""
+    def relabel(line):
+        return Line(line.target, line.amount, Label(line.label.stage, line.label.source, 3, False))
+    return ForegroundRow(row.code, row.stage, [relabel(x) for x in row.inputs], [relabel(x) for x in row.emissions])
+
+
+def declaration_footprint(engine: Engine, decl: Declaration) -> DeclarationResult:
+    """Location-based and market-based footprints of one tonne of the declared product."""
+    account = electricity.account(decl, engine.inventory)
+    model = SiteModel(engine, decl)
+    location, kwh = model.foreground(account.location, "location-based")
+    market, _ = model.foreground(account.market, "market-based")
+    scaling = engine.scaling(location)
+    site_kwh_per_t = {stage: kwh[stage] * scaling[site_code(stage)] for stage in kwh}
+    _check_supplies_against_use(decl, account, sum(site_kwh_per_t.values()))
+    return DeclarationResult(decl, engine.footprint(location), engine.footprint(market), account, site_kwh_per_t)
+
+
+def _check_supplies_against_use(decl: Declaration, account, kwh_per_t: float) -> None:
+    """Supplies (MWh in the period) and declared use (kWh/t x output) must agree in magnitude:
+    a factor near 1000 between them is a kWh/MWh slip."""
+    if not decl.supplies or kwh_per_t <= 0:
+        return
+    use_mwh = kwh_per_t * decl.output_t / 1000
+    ratio = account.consumption_mwh / use_mwh
+    if ratio > 30 or ratio < 1 / 30:
+        hint = ("x 1000 apart: were the supplies given in kWh instead of MWh?" if ratio > 30
+                else "1000 x apart: were the supplies given in GWh, or the output in kt?")
+        raise InputError(decl.file, decl.locate("electricity", "supplies"), f"{account.consumption_mwh:g} MWh",
+                         f"about {use_mwh:g} MWh, the declared use ({kwh_per_t:g} kWh/t x {decl.output_t:g} t)", hint)
