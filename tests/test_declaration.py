@@ -1,0 +1,170 @@
+"""Declarations: electricity accounting by hand (standards.md §8 T5/T6), captive coal from the
+heat rate, null power, certificate rules, and the formulas applied to site data."""
+import copy
+import datetime as dt
+
+import pytest
+
+from greenal.declaration.model import parse
+from greenal.errors import InputError
+from greenal.model.site import declaration_footprint
+
+BASE = {
+    "schema_version": 1,
+    "declarant": {"name": "Test smelter", "uscc": "91450000MA5K8XXX1A", "province": "guangxi"},
+    "period": {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 12, 31)},
+    "product": {"kind": "primary-liquid", "annual_output_t": 100_000},
+    "electrolysis": {"ac_kwh_per_t": 13_500},
+    "electricity": {"supplies": [{"id": "grid", "kind": "grid", "mwh": 1_350_000, "grid": "national", "factor_year": 2022}],
+                    "certificates": []},
+}
+
+
+def declaration(**changes):
+    data = copy.deepcopy(BASE)
+    for path, value in changes.items():
+        *head, last = path.split("__")
+        node = data
+        for key in head:
+            node = node[key]
+        node[last] = value
+    return parse(data, "test.yaml", lambda p: ".".join(map(str, p)))
+
+
+def gec(mwh, first=1, serial_id="g1", vintage=2024, region="CN-GX", scheme="GEC", technology="wind-onshore"):
+    return {"id": serial_id, "scheme": scheme, "serial_from": f"GEC{first:09d}", "serial_to": f"GEC{first + mwh - 1:09d}",
+            "mwh": mwh, "technology": technology, "vintage": vintage, "region": region}
+
+
+def potline_electricity_kg(fp, gwp="ar6"):
+    """CO2e of the potline's own power (the default alumina and anode chains use power too)."""
+    cf = fp._cf(gwp)
+    return sum(float(kg @ cf) for label, kg in fp.contributions.items()
+               if label.stage == "electrolysis" and label.source == "electricity")
+
+
+def test_market_based_40_percent_gec_on_2022_residual(engine):
+    # T6: 13.5 MWh/t, 40 % covered by GEC; market 0.6 x 13.5 x 0.5856; location 13.5 x 0.5366
+    decl = declaration(electricity__certificates=[gec(540_000)])
+    result = declaration_footprint(engine, decl)
+    official = result.scope2_official_t_per_t()
+    assert 0.6 * 13.5 * 0.5856 == pytest.approx(4.74336, abs=1e-12)
+    assert official["market"] == pytest.approx(4.74336, rel=1e-12)
+    assert official["location"] == pytest.approx(7.24410, rel=1e-12)
+
+
+def test_life_cycle_market_based_uses_residual_mix_and_certificate_technology(engine):
+    """Product footprint: uncovered grid takes the life-cycle residual mix, certified MWh the
+    life-cycle median of their technology (IPCC AR5: wind onshore 11 g/kWh)."""
+    decl = declaration(electricity__certificates=[gec(540_000)])
+    result = declaration_footprint(engine, decl)
+    coal, hydro = 0.820, 0.024  # IPCC AR5 medians, kg CO2e/kWh
+    residual_lc = 0.5856 / 0.8325 * coal + (1 - 0.5856 / 0.8325) * hydro
+    national_lc = 0.5366 / 0.8325 * coal + (1 - 0.5366 / 0.8325) * hydro
+    market_kg = 13_500 * (0.6 * residual_lc + 0.4 * 0.011)
+    location_kg = 13_500 * national_lc
+    assert potline_electricity_kg(result.market) == pytest.approx(market_kg, rel=1e-9)
+    assert potline_electricity_kg(result.location) == pytest.approx(location_kg, rel=1e-9)
+    assert result.market.co2e_kg_by("scope", "ar6")[2] == pytest.approx(market_kg, rel=1e-9)  # all scope 2 is the potline's
+
+
+def test_captive_coal_at_310_gce_per_kwh(engine):
+    """Captive coal: 0.310 kgce/kWh x 29.307 MJ/kgce, CO2 = MJ x CC x OF x 44/12 (scope 1), with
+    the Chinese defaults for raw coal (26.37 tC/TJ, OF 0.94, parameters.yaml)."""
+    decl = declaration(electricity__supplies=[{"id": "cp", "kind": "captive-coal", "mwh": 1_350_000,
+                                                "heat_rate_gce_per_kwh": 310}])
+    result = declaration_footprint(engine, decl)
+    mj_per_kwh = 0.310 * 29.307
+    co2_kg_per_kwh = mj_per_kwh * 26.37e-3 * 0.94 * 44 / 12
+    assert co2_kg_per_kwh == pytest.approx(0.8258, abs=1e-4)
+    for fp in (result.location, result.market):  # captive power is the same in both bases
+        electricity_scope1 = sum(float(kg[0]) for label, kg in fp.contributions.items()
+                                 if label.source == "electricity" and label.scope == 1)
+        assert electricity_scope1 == pytest.approx(13_500 * co2_kg_per_kwh, rel=1e-12)
+    assert result.scope2_official_t_per_t() == {"location": 0.0, "market": 0.0}
+
+
+def test_null_power_counts_as_residual(engine):
+    """Own hydro whose certificates were sold: location-based hydro, market-based residual mix."""
+    supplies = [{"id": "own-hydro", "kind": "hydro", "mwh": 1_350_000, "certificates_sold": True, "factor_year": 2022}]
+    sold = declaration_footprint(engine, declaration(electricity__supplies=supplies))
+    kept = declaration_footprint(engine, declaration(electricity__supplies=[{**supplies[0], "certificates_sold": False}]))
+    residual_lc = 0.5856 / 0.8325 * 0.820 + (1 - 0.5856 / 0.8325) * 0.024
+    assert potline_electricity_kg(sold.market) == pytest.approx(13_500 * residual_lc, rel=1e-9)
+    assert potline_electricity_kg(sold.location) == pytest.approx(13_500 * 0.024, rel=1e-9)
+    assert potline_electricity_kg(kept.market) == pytest.approx(13_500 * 0.024, rel=1e-9)
+    assert sold.scope2_official_t_per_t()["market"] == pytest.approx(13.5 * 0.5856, rel=1e-12)
+
+
+def test_certificates_above_consumption_are_rejected(engine):
+    with pytest.raises(InputError) as caught:
+        declaration_footprint(engine, declaration(electricity__certificates=[gec(1_400_000)]))
+    assert "EAC-1" in str(caught.value) and "1.35e+06" in str(caught.value)
+
+
+def test_duplicate_serial_is_rejected(engine):
+    certs = [gec(1000, first=1, serial_id="a"), gec(1000, first=500, serial_id="b")]
+    with pytest.raises(InputError) as caught:
+        declaration_footprint(engine, declaration(electricity__certificates=certs))
+    assert "EAC-2" in str(caught.value) and "'a'" in str(caught.value)
+    assert "certificates.1.serial_from" in caught.value.where
+
+
+@pytest.mark.parametrize("certificate, rule", [
+    (gec(1000, vintage=2022), "EAC-3"),
+    (gec(1000, region="DE"), "EAC-4"),
+    (gec(1000, scheme="I-REC"), "EAC-4"),
+    ({**gec(1000), "mwh": 999}, "EAC-5"),
+])
+def test_certificate_rules(engine, certificate, rule):
+    with pytest.raises(InputError) as caught:
+        declaration_footprint(engine, declaration(electricity__certificates=[certificate]))
+    assert rule in str(caught.value)
+
+
+def test_vintage_tolerance_is_configurable(engine):
+    cert = gec(1000, vintage=2023)
+    with pytest.raises(InputError):
+        declaration_footprint(engine, declaration(electricity__certificates=[cert]))
+    decl = declaration(electricity__certificates=[cert], electricity__vintage_tolerance_months=1)
+    assert declaration_footprint(engine, decl).electricity.certified_mwh == 1000
+
+
+def test_site_anode_and_pfc_formulas(engine):
+    """Anode CO2 = NC (1 - S - A) 44/12; PFC by the slope method, IPCC CWPB coefficients."""
+    decl = declaration(electrolysis={"ac_kwh_per_t": 13_500, "net_anode_t_per_t": 0.41, "anode_sulphur_pct": 2.5,
+                                     "anode_ash_pct": 0.5, "anode_effect_min_per_cell_day": 0.1,
+                                     "cell_technology": "CWPB"})
+    fp = declaration_footprint(engine, decl).location
+    by_source = fp.co2e_kg_by("source", "ar5")
+    assert by_source["anode"] == pytest.approx(0.41 * (1 - 0.025 - 0.005) * 44 / 12 * 1000, rel=1e-12)
+    assert by_source["PFC"] == pytest.approx(0.11401533 * 1000, rel=1e-9)  # T3
+
+
+def test_fuel_formula_and_carbonates(engine):
+    """Fuel CO2 = AD x NCV x CC x OF x 44/12 (natural gas: 38.931 MJ/Nm3, 15.3 tC/TJ, OF 0.99);
+    CaCO3 decomposition 0.4400 t CO2/t."""
+    decl = declaration(electrolysis={"ac_kwh_per_t": 13_500, "fuels": {"natural_gas_nm3_per_t": 100},
+                                     "carbonates": {"CaCO3_kg_per_t": 50}})
+    fp = declaration_footprint(engine, decl).location
+    scope1 = {label.source: float(kg[0]) for label, kg in fp.contributions.items()
+              if label.scope == 1 and label.stage == "electrolysis" and label.source in ("fuel", "carbonates")}
+    assert scope1["fuel"] == pytest.approx(100 * 38.931 * 15.3e-3 * 0.99 * 44 / 12, rel=1e-12)
+    assert scope1["carbonates"] == pytest.approx(50 * 0.4400, rel=1e-12)
+
+
+def test_defaults_fill_what_is_missing(engine):
+    """A potline declaring only its power gets the sourced CN defaults for the rest, marked as such."""
+    fp = declaration_footprint(engine, declaration()).location
+    anode = [label for label in fp.contributions if label.source == "anode"]
+    assert anode and not any(label.primary for label in anode)
+    assert fp.co2e_kg_by("source", "ar6")["anode"] == pytest.approx(0.42 * 0.976 * 44 / 12 * 1000, rel=1e-12)
+    electricity = [label for label in fp.contributions if label.source == "electricity" and label.stage == "electrolysis"]
+    assert all(label.primary for label in electricity)
+
+
+def test_supplies_in_kwh_instead_of_mwh_are_caught(engine):
+    supplies = [{**BASE["electricity"]["supplies"][0], "mwh": 1_350_000_000}]
+    with pytest.raises(InputError) as caught:
+        declaration_footprint(engine, declaration(electricity__supplies=supplies))
+    assert "kWh instead of MWh" in str(caught.value)
