@@ -7,11 +7,13 @@ from collections import Counter
 from pathlib import Path
 
 import click
+import yaml
 
 from greenal import api
 from greenal.errors import InputError
 from greenal.inventory import CONFIDENCE, STAGES, bundled_inventory
-from greenal.report.summary import declaration_document, result_json, write_atomic, write_outputs
+from greenal.files import write_atomic
+from greenal.report.summary import declaration_document, result_json, write_outputs
 
 GWP_CHOICES = ("sar", "ar4", "ar5", "ar6")
 
@@ -100,6 +102,31 @@ def _render_declaration(d: dict) -> str:
             f"primary (site) data share: location {loc['primary_data_share']:.1%} · market {mkt['primary_data_share']:.1%}",
             ""]
     return "\n".join(out)
+
+
+@main.command()
+@click.argument("output", type=click.Path(dir_okay=False))
+@click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True, help="Language first in headers.")
+@click.option("--yaml", "as_yaml", is_flag=True, help="Write the commented YAML form instead of the Excel questionnaire.")
+@click.option("--from", "source", type=click.Path(dir_okay=False, exists=True),
+              help="Fill it with this declaration (.yaml or .xlsx).")
+def template(output: str, lang: str, as_yaml: bool, source: str | None) -> None:
+    """Write a declaration questionnaire (.xlsx) or its YAML form to OUTPUT."""
+    from greenal.declaration.excel import write_workbook
+    from greenal.declaration.yaml_io import yaml_template
+
+    declaration = api.read_declaration(source) if source else None
+    if as_yaml:
+        if declaration:
+            text = yaml.safe_dump(declaration.to_mapping(), allow_unicode=True, sort_keys=False)
+        else:
+            text = yaml_template(lang)
+        write_atomic(Path(output), text)
+    else:
+        if not output.lower().endswith(".xlsx"):
+            raise InputError("command line", "OUTPUT", output, "a file name ending in .xlsx (or use --yaml)")
+        write_workbook(Path(output), lang, declaration)
+    click.echo(f"wrote {output}")
 
 
 @main.command()

@@ -126,7 +126,7 @@ def test_vintage_tolerance_is_configurable(engine):
     cert = gec(1000, vintage=2023)
     with pytest.raises(InputError):
         declaration_footprint(engine, declaration(electricity__certificates=[cert]))
-    decl = declaration(electricity__certificates=[cert], electricity__vintage_tolerance_months=1)
+    decl = declaration(electricity__certificates=[cert], period__vintage_tolerance_months=1)
     assert declaration_footprint(engine, decl).electricity.certified_mwh == 1000
 
 

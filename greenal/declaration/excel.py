@@ -1,8 +1,233 @@
-"""The Excel questionnaire: written from the field catalogue, read back into the same mapping."""
+"""The Excel questionnaire: written from the field catalogue, read back into the same mapping
+as the YAML form, so both give the same Declaration.
+
+Record sheets (declarant ... recycling): one row per field; column A the field key, B the
+label, C the unit, D the value (validated input cell), E notes. Table sheets (supplies,
+certificates): row 1 the field keys, row 2 bilingual headers with units, one entry per row from
+row 3. Formulas are never evaluated; macro-enabled and oversized workbooks are refused.
+"""
 from __future__ import annotations
 
+import datetime as dt
+import zipfile
 from pathlib import Path
 
+from greenal.declaration.fields import SCHEMA_VERSION, SECTIONS, STAGE_SECTIONS, Field
+from greenal.declaration.model import Declaration, parse
+from greenal.errors import InputError
+from greenal.files import atomic_target
 
-def read_workbook(path: Path):
-    raise NotImplementedError
+MAX_BYTES = 5_000_000
+TABLE_ROWS = 200
+FIRST_TABLE_ROW = 3
+KEY, LABEL, UNIT, VALUE, NOTES = 1, 2, 3, 4, 5  # record-sheet columns
+INTRO = {
+    "en": ["greenal declaration questionnaire (schema {v})",
+           "Fill the value column (D) of each sheet; leave a field empty to use the sourced default.",
+           "Delete nothing; leave a stage sheet empty if that stage is not operated on site.",
+           "Amounts are per tonne of the stage's product (see each sheet's title). Electricity supplies "
+           "and certificates are for the whole reporting period, in MWh.",
+           "Type numbers, not formulas: greenal does not evaluate formulas."],
+    "zh": ["greenal 申报问卷（版本 {v}）",
+           "请在各工作表的数值列（D列）填写；留空的字段使用有来源的默认值。",
+           "请勿删除工作表；本厂不运行的工序，其工作表留空即可。",
+           "数量均按该工序每吨产品计（见各表标题）；电力来源与绿证按整个报告期计，单位 MWh。",
+           "请直接填写数值，不要使用公式：greenal 不计算公式。"],
+}
+
+
+def _validation(f: Field):
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    message = f.note or f.header("en")
+    if f.kind in ("number", "int") and f.plausible:
+        kind = "whole" if f.kind == "int" else "decimal"
+        dv = DataValidation(type=kind, operator="between", formula1=str(f.plausible[0]), formula2=str(f.plausible[1]))
+        dv.error = f"{f.en}: between {f.plausible[0]:g} and {f.plausible[1]:g} {f.unit}"
+    elif f.kind == "choice":
+        dv = DataValidation(type="list", formula1='"' + ",".join(f.choices) + '"')
+        dv.error = f"{f.en}: one of {', '.join(f.choices)}"
+    elif f.kind == "bool":
+        dv = DataValidation(type="list", formula1='"yes,no"')
+        dv.error = f"{f.en}: yes or no"
+    elif f.kind == "date":
+        dv = DataValidation(type="date", operator="between", formula1="36526", formula2="73051")  # 2000..2099
+        dv.error = f"{f.en}: a date"
+    else:
+        return None
+    dv.showErrorMessage = True
+    dv.errorTitle = "greenal"
+    dv.prompt = message[:250]
+    dv.showInputMessage = True
+    return dv
+
+
+def _cell_value(f: Field, value):
+    if value is None:
+        return None
+    if f.kind == "bool":
+        return "yes" if value else "no"
+    return value
+
+
+def write_workbook(path: Path, lang: str = "en", declaration: Declaration | None = None) -> Path:
+    """Write the questionnaire (filled with `declaration` when given); atomic."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    data = declaration.to_mapping() if declaration else {}
+    header_fill = PatternFill("solid", fgColor="DDEBE0")
+    input_fill = PatternFill("solid", fgColor="FFF8DC")
+    key_font = Font(color="808080", size=9)
+    book = Workbook()
+    intro = book.active
+    intro.title = "README"
+    for i, line in enumerate(INTRO[lang], start=1):
+        intro.cell(i, 1, line.format(v=SCHEMA_VERSION))
+    intro.cell(1, 1).font = Font(bold=True, size=13)
+    intro.column_dimensions["A"].width = 110
+    for name, section in SECTIONS.items():
+        sheet = book.create_sheet(name)
+        if section.table:
+            rows = (data.get("electricity") or {}).get(name, [])
+            for col, f in enumerate(section.fields, start=1):
+                sheet.cell(1, col, f.key).font = key_font
+                header = sheet.cell(2, col, f.header(lang))
+                header.font, header.fill = Font(bold=True), header_fill
+                header.alignment = Alignment(wrap_text=True, vertical="top")
+                letter = header.column_letter
+                sheet.column_dimensions[letter].width = 24
+                dv = _validation(f)
+                if dv:
+                    sheet.add_data_validation(dv)
+                    dv.add(f"{letter}{FIRST_TABLE_ROW}:{letter}{FIRST_TABLE_ROW + TABLE_ROWS - 1}")
+                for r, entry in enumerate(rows, start=FIRST_TABLE_ROW):
+                    sheet.cell(r, col, _cell_value(f, entry.get(f.key)))
+                for r in range(FIRST_TABLE_ROW, FIRST_TABLE_ROW + TABLE_ROWS):
+                    sheet.cell(r, col).fill = input_fill
+            sheet.freeze_panes = "A3"
+            continue
+        title = f"{section.zh} / {section.en}" if lang == "zh" else f"{section.en} / {section.zh}"
+        sheet.cell(1, KEY, "field").font = key_font
+        for col, text in ((LABEL, title + (f" — per {section.per}" if section.per else "")),
+                          (UNIT, "unit / 单位"), (VALUE, "value / 数值"), (NOTES, "notes / 备注")):
+            cell = sheet.cell(1, col, text)
+            cell.font, cell.fill = Font(bold=True), header_fill
+        values = _flat(data.get(name) or {})
+        for row, f in enumerate(section.fields, start=2):
+            sheet.cell(row, KEY, f.key).font = key_font
+            sheet.cell(row, LABEL, f.header(lang).split(" [")[0])
+            sheet.cell(row, UNIT, f.unit)
+            value = sheet.cell(row, VALUE, _cell_value(f, values.get(f.key)))
+            value.fill = input_fill
+            if f.kind == "date":
+                value.number_format = "yyyy-mm-dd"
+            sheet.cell(row, NOTES, " · ".join(x for x in (f.note, "/".join(f.choices)) if x))
+            dv = _validation(f)
+            if dv:
+                sheet.add_data_validation(dv)
+                dv.add(value.coordinate)
+        for col, width in ((KEY, 30), (LABEL, 46), (UNIT, 16), (VALUE, 22), (NOTES, 60)):
+            sheet.column_dimensions[sheet.cell(1, col).column_letter].width = width
+        sheet.freeze_panes = "A2"
+    with atomic_target(Path(path)) as tmp:
+        book.save(tmp)
+    return Path(path)
+
+
+def _flat(record: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _nest(flat: dict) -> dict:
+    out: dict = {}
+    for key, value in flat.items():
+        head, _, tail = key.partition(".")
+        if tail:
+            out.setdefault(head, {})[tail] = value
+        else:
+            out[key] = value
+    return out
+
+
+def _plain(value):
+    """Cell values as the YAML reader would see them."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def read_workbook(path: Path) -> Declaration:
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    file = str(path)
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise InputError(file, "file", f"{size} bytes", f"a questionnaire under {MAX_BYTES} bytes")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        raise InputError(file, "file", "not an .xlsx workbook", "the questionnaire written by `greenal template`") from None
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise InputError(file, "file", "a macro-enabled workbook", "a workbook without macros (save as .xlsx)")
+    try:
+        book = load_workbook(path, data_only=False, read_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for damaged files
+        raise InputError(file, "file", type(exc).__name__, "a readable .xlsx workbook") from None
+    cells: dict[tuple, str] = {}
+    data: dict = {"schema_version": SCHEMA_VERSION}
+    for name, section in SECTIONS.items():
+        if name not in book.sheetnames:
+            raise InputError(file, f"sheet '{name}'", "missing", "every sheet of the questionnaire")
+        sheet = book[name]
+        if section.table:
+            keys = {sheet.cell(1, col).value: col for col in range(1, sheet.max_column + 1)}
+            rows = []
+            for r in range(FIRST_TABLE_ROW, sheet.max_row + 1):
+                entry = {f.key: _plain(sheet.cell(r, keys[f.key]).value) for f in section.fields if f.key in keys}
+                if all(v is None for v in entry.values()):
+                    continue
+                i = len(rows)
+                for f in section.fields:
+                    if f.key in keys:
+                        cells[("electricity", name, i, f.key)] = f"sheet '{name}' cell {sheet.cell(r, keys[f.key]).coordinate}"
+                rows.append({k: v for k, v in entry.items() if v is not None})
+            data.setdefault("electricity", {})[name] = rows
+            continue
+        flat = {}
+        for row in range(2, sheet.max_row + 1):
+            key = sheet.cell(row, KEY).value
+            if key is None:
+                continue
+            if key not in {f.key for f in section.fields}:
+                raise InputError(file, f"sheet '{name}' cell A{row}", key, "a field key written by `greenal template`")
+            cell = sheet.cell(row, VALUE)
+            cells[(name, *key.split("."))] = f"sheet '{name}' cell {cell.coordinate}"
+            value = _plain(cell.value)
+            if value is not None:
+                flat[key] = value
+        if flat or name not in STAGE_SECTIONS:
+            data[name] = _nest(flat)
+        cells[(name,)] = f"sheet '{name}'"
+    cells[("electricity",)] = "sheets 'supplies' and 'certificates'"
+    for name in ("supplies", "certificates"):
+        cells[("electricity", name)] = f"sheet '{name}'"
+
+    def where(field_path: tuple) -> str:
+        for n in range(len(field_path), 0, -1):
+            if field_path[:n] in cells:
+                return cells[field_path[:n]]
+        return ".".join(map(str, field_path))
+
+    return parse(data, file, where)

@@ -69,6 +69,8 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
     Section("period", "报告期", "Reporting period", "", (
         Field("start", "起始日期", "start", kind="date", required=True),
         Field("end", "截止日期", "end", kind="date", required=True, note="GB/T 44905-2024: one calendar year"),
+        Field("vintage_tolerance_months", "绿证年份容差", "certificate vintage tolerance", "months", kind="int",
+              plausible=(0, 24), note="certificates must date from the period, ± this many months (default 0)"),
     )),
     Section("product", "申报产品", "Declared product", "", (
         Field("kind", "产品", "product", kind="choice", choices=PRODUCTS, required=True),

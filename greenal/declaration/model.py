@@ -55,13 +55,16 @@ class Declaration:
     stages: dict  # stage -> {field key: value}, only what the declarant gave
     supplies: tuple[Supply, ...]
     certificates: tuple[Certificate, ...]
-    vintage_tolerance_months: int = 0
     schema_version: int = SCHEMA_VERSION
     file: str = field(default="", compare=False)
     where: Where | None = field(default=None, compare=False, repr=False)
 
     def locate(self, *path) -> str:
         return self.where(tuple(path)) if self.where else ".".join(map(str, path))
+
+    @property
+    def vintage_tolerance_months(self) -> int:
+        return self.period.get("vintage_tolerance_months", 0)
 
     @property
     def output_t(self) -> float:
@@ -81,7 +84,6 @@ class Declaration:
                     nested[key] = value
             out[stage] = nested
         out["electricity"] = {
-            "vintage_tolerance_months": self.vintage_tolerance_months,
             "supplies": [{f.name: getattr(s, f.name) for f in fields(s) if getattr(s, f.name) is not None}
                          for s in self.supplies],
             "certificates": [{f.name: getattr(c, f.name) for f in fields(c) if getattr(c, f.name) is not None}
@@ -214,7 +216,7 @@ def parse(data, file: str, where: Where) -> Declaration:
                          "an 18-character unified social credit code (GB 32100-2015)")
     if period["end"] <= period["start"]:
         raise InputError(file, where(("period", "end")), str(period["end"]), f"a date after {period['start']}")
-    stages = {s: records[s] for s in STAGE_SECTIONS if data.get(s) is not None}
+    stages = {s: records[s] for s in STAGE_SECTIONS if records[s]}  # a stage is declared by its values
     for stage in REQUIRED_STAGES[product["kind"]]:
         if stage not in stages:
             raise InputError(file, where((stage,)), None,
@@ -228,14 +230,13 @@ def parse(data, file: str, where: Where) -> Declaration:
     electricity = data.get("electricity") or {}
     if not isinstance(electricity, dict):
         raise InputError(file, where(("electricity",)), electricity, "supplies and certificates as a mapping")
-    tolerance = electricity.get("vintage_tolerance_months", 0)
-    if isinstance(tolerance, bool) or not isinstance(tolerance, int) or not 0 <= tolerance <= 24:
-        raise InputError(file, where(("electricity", "vintage_tolerance_months")), tolerance,
-                         "a whole number of months between 0 and 24")
+    for key in electricity:
+        if key not in ("supplies", "certificates"):
+            raise InputError(file, where(("electricity", key)), key, "'supplies' or 'certificates'")
     return Declaration(declarant, period, product, stages,
                        _rows("supplies", electricity.get("supplies"), file, where, Supply),
                        _rows("certificates", electricity.get("certificates"), file, where, Certificate),
-                       tolerance, version, file, where)
+                       version, file, where)
 
 
 __all__ = ["Certificate", "Declaration", "FUELS", "PRODUCTS", "Supply", "parse"]

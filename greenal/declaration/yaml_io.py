@@ -76,7 +76,7 @@ def yaml_template(lang: str = "en") -> str:
             else:
                 nested_open = None
                 out.append(f"  {f.key}:   {comment}")
-    out.append("\nelectricity:\n  vintage_tolerance_months: 0   # certificates must date from the reporting period (± months)")
+    out.append("\nelectricity:")
     for name in ("supplies", "certificates"):
         section = SECTIONS[name]
         out.append(f"  # {section.zh if zh else section.en}: one entry per row; fields:")
