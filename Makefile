@@ -16,6 +16,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/greenal footprint --route all --out out/demo
+	$(BIN)/greenal footprint examples/guangxi-smelter.yaml --out out/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

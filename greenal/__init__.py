@@ -1,5 +1,6 @@
 """greenal: carbon footprint of aluminium, from bauxite to ingot, under the standards that apply."""
-from greenal.api import DEFAULT_GWP, engine, footprint, processes, routes
+from greenal.api import DEFAULT_GWP, declaration_footprint, engine, footprint, processes, read_declaration, routes
 from greenal.errors import InputError
 
-__all__ = ["DEFAULT_GWP", "InputError", "engine", "footprint", "processes", "routes"]
+__all__ = ["DEFAULT_GWP", "InputError", "declaration_footprint", "engine", "footprint", "processes", "read_declaration",
+           "routes"]

@@ -88,6 +88,9 @@ def write_workbook(path: Path, lang: str = "en", declaration: Declaration | None
     intro.column_dimensions["A"].width = 110
     for name, section in SECTIONS.items():
         sheet = book.create_sheet(name)
+        sheet.page_setup.orientation = "landscape"  # printed for signature: one page wide
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
         if section.table:
             rows = (data.get("electricity") or {}).get(name, [])
             for col, f in enumerate(section.fields, start=1):
@@ -122,6 +125,8 @@ def write_workbook(path: Path, lang: str = "en", declaration: Declaration | None
             value.fill = input_fill
             if f.kind == "date":
                 value.number_format = "yyyy-mm-dd"
+            elif f.kind == "number":
+                value.number_format = "#,##0.######"
             sheet.cell(row, NOTES, " · ".join(x for x in (f.note, "/".join(f.choices)) if x))
             dv = _validation(f)
             if dv:
