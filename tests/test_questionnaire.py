@@ -132,15 +132,54 @@ def test_macro_enabled_and_oversized_files_are_refused(workbook, tmp_path):
     assert "5000001 bytes" in str(caught.value)
 
 
-@pytest.mark.parametrize("edit, expected", [
-    (("electrolysis", "ac_kwh_per_t", 13.2), "would fit: given in MWh instead of kWh"),
-    (("electrolysis", "ac_kwh_per_t", "=B2*1000"), "formulas in the questionnaire are not evaluated"),
-])
-def test_cli_exits_2_without_traceback(workbook, tmp_path, edit, expected):
-    set_cell(workbook, *edit)
+def yaml_case(tmp_path, old, new):
+    text = (ROOT / "examples" / "guangxi-smelter.yaml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "plant.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path, None
+
+
+def xlsx_case(tmp_path, sheet, key, value):
+    path = tmp_path / "plant.xlsx"
+    shutil.copy(ROOT / "examples" / "guangxi-smelter.xlsx", path)
+    return path, f"sheet '{sheet}' cell {set_cell(path, sheet, key, value)}"
+
+
+def macro_case(tmp_path):
+    path = tmp_path / "plant.xlsm"
+    shutil.copy(ROOT / "examples" / "guangxi-smelter.xlsx", path)
+    return path, "file name"
+
+
+def oversized_case(tmp_path):
+    path = tmp_path / "plant.xlsx"
+    path.write_bytes(b"\0" * 5_000_001)
+    return path, "file"
+
+
+CLI_CASES = {
+    "ac-in-mwh": (lambda t: xlsx_case(t, "electrolysis", "ac_kwh_per_t", 13.2), "given in MWh instead of kWh"),
+    "alumina-decimal": (lambda t: xlsx_case(t, "electrolysis", "alumina_t_per_t", 19.2), "misplaced decimal point"),
+    "aem-50": (lambda t: yaml_case(t, "anode_effect_min_per_cell_day: 0.05", "anode_effect_min_per_cell_day: 50"),
+               "between 0 and 5 min/cell-day"),
+    "formula": (lambda t: xlsx_case(t, "electrolysis", "ac_kwh_per_t", "=B2*1000"), "formulas in the questionnaire"),
+    "macro": (macro_case, "macro-enabled"),
+    "oversized": (oversized_case, "5000001 bytes"),
+    "certificates-above-use": (lambda t: yaml_case(t, "mwh: 5399000", "mwh: 1399000"), "EAC-1"),
+    "duplicate-serial": (lambda t: yaml_case(t, "GEC2024GX005000001", "GEC2024GX001000001"), "EAC-2"),
+}
+
+
+@pytest.mark.parametrize("case", list(CLI_CASES))
+def test_cli_exits_2_without_traceback(tmp_path, case):
+    make, expected = CLI_CASES[case]
+    path, where = make(tmp_path)
     result = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(tmp_path / "d"), "footprint",
-                             str(workbook)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    assert str(workbook) in result.stderr and "sheet 'electrolysis' cell" in result.stderr and expected in result.stderr
-    assert result.stdout == ""
+                             str(path), "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert result.stderr.startswith(f"error: {path}: ") and expected in result.stderr
+    if where:
+        assert where in result.stderr
+    assert not (tmp_path / "out").exists()  # nothing half-written

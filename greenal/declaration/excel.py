@@ -119,7 +119,7 @@ def write_workbook(path: Path, lang: str = "en", declaration: Declaration | None
         values = _flat(data.get(name) or {})
         for row, f in enumerate(section.fields, start=2):
             sheet.cell(row, KEY, f.key).font = key_font
-            sheet.cell(row, LABEL, f.header(lang).split(" [")[0])
+            sheet.cell(row, LABEL, f.header(lang))
             sheet.cell(row, UNIT, f.unit)
             value = sheet.cell(row, VALUE, _cell_value(f, values.get(f.key)))
             value.fill = input_fill
