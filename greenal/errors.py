@@ -12,3 +12,10 @@ class InputError(Exception):
     def __str__(self) -> str:
         message = f"{self.file}: {self.where}: got {self.value!r}; expected {self.expected}"
         return f"{message}. {self.hint}" if self.hint else message
+
+
+def yaml_error(file: str, exc) -> InputError:
+    """A YAML syntax error as an InputError naming line and column."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+    return InputError(file, where, getattr(exc, "problem", None) or str(exc), "valid YAML")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from greenal.errors import InputError
+from greenal.errors import InputError, yaml_error
 from greenal.paths import bundled
 
 # Bump when the meaning of the data files changes, so built Brightway projects are rebuilt.
@@ -172,9 +172,7 @@ def _read_yaml(path: Path, root: Path):
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
-        raise InputError(_rel(path, root), where, getattr(exc, "problem", str(exc)), "valid YAML") from None
+        raise yaml_error(_rel(path, root), exc) from None
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 from greenal.declaration.fields import SCHEMA_VERSION, SECTIONS, STAGE_SECTIONS, Field
-from greenal.declaration.model import Declaration, parse
+from greenal.declaration.model import Declaration, flatten, nest, parse
 from greenal.errors import InputError
 from greenal.files import atomic_target
 
@@ -116,7 +116,7 @@ def write_workbook(path: Path, lang: str = "en", declaration: Declaration | None
                           (UNIT, "unit / 单位"), (VALUE, "value / 数值"), (NOTES, "notes / 备注")):
             cell = sheet.cell(1, col, text)
             cell.font, cell.fill = Font(bold=True), header_fill
-        values = _flat(data.get(name) or {})
+        values = flatten(data.get(name) or {})
         for row, f in enumerate(section.fields, start=2):
             sheet.cell(row, KEY, f.key).font = key_font
             sheet.cell(row, LABEL, f.header(lang))
@@ -138,27 +138,6 @@ def write_workbook(path: Path, lang: str = "en", declaration: Declaration | None
     with atomic_target(Path(path)) as tmp:
         book.save(tmp)
     return Path(path)
-
-
-def _flat(record: dict, prefix: str = "") -> dict:
-    out = {}
-    for key, value in record.items():
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
-
-def _nest(flat: dict) -> dict:
-    out: dict = {}
-    for key, value in flat.items():
-        head, _, tail = key.partition(".")
-        if tail:
-            out.setdefault(head, {})[tail] = value
-        else:
-            out[key] = value
-    return out
 
 
 def _plain(value):
@@ -223,7 +202,7 @@ def read_workbook(path: Path) -> Declaration:
             if value is not None:
                 flat[key] = value
         if flat or name not in STAGE_SECTIONS:
-            data[name] = _nest(flat)
+            data[name] = nest(flat)
         cells[(name,)] = f"sheet '{name}'"
     cells[("electricity",)] = "sheets 'supplies' and 'certificates'"
     for name in ("supplies", "certificates"):

@@ -75,14 +75,7 @@ class Declaration:
         out = {"schema_version": self.schema_version, "declarant": dict(self.declarant),
                "period": dict(self.period), "product": dict(self.product)}
         for stage, values in self.stages.items():
-            nested: dict = {}
-            for key, value in values.items():
-                head, _, tail = key.partition(".")
-                if tail:
-                    nested.setdefault(head, {})[tail] = value
-                else:
-                    nested[key] = value
-            out[stage] = nested
+            out[stage] = nest(values)
         out["electricity"] = {
             "supplies": [{f.name: getattr(s, f.name) for f in fields(s) if getattr(s, f.name) is not None}
                          for s in self.supplies],
@@ -148,13 +141,26 @@ def _value(spec: Field, raw, file: str, where: str):
     return text
 
 
-def _flatten(record: dict, prefix: str = "") -> dict:
+def flatten(record: dict, prefix: str = "") -> dict:
+    """{'fuels': {'coal_t_per_t': 1}} -> {'fuels.coal_t_per_t': 1}: the catalogue's dotted keys."""
     out = {}
     for key, value in record.items():
         if isinstance(value, dict):
-            out.update(_flatten(value, f"{prefix}{key}."))
+            out.update(flatten(value, f"{prefix}{key}."))
         else:
             out[f"{prefix}{key}"] = value
+    return out
+
+
+def nest(flat: dict) -> dict:
+    """Inverse of `flatten` (one level of nesting, as the catalogue uses)."""
+    out: dict = {}
+    for key, value in flat.items():
+        head, _, tail = key.partition(".")
+        if tail:
+            out.setdefault(head, {})[tail] = value
+        else:
+            out[key] = value
     return out
 
 
@@ -164,7 +170,7 @@ def _record(section: str, raw, file: str, where: Where) -> dict:
         raw = {}
     if not isinstance(raw, dict):
         raise InputError(file, where((section,)), raw, f"the {spec.en} fields as a mapping")
-    flat = _flatten(raw)
+    flat = flatten(raw)
     known = {f.key for f in spec.fields}
     for key in flat:
         if key not in known:

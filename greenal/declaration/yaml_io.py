@@ -7,7 +7,7 @@ import yaml
 
 from greenal.declaration.fields import SCHEMA_VERSION, SECTIONS, STAGE_SECTIONS
 from greenal.declaration.model import Declaration, parse
-from greenal.errors import InputError
+from greenal.errors import InputError, yaml_error
 
 MAX_BYTES = 5_000_000
 
@@ -36,9 +36,7 @@ def read_yaml(path: Path) -> Declaration:
         data = yaml.safe_load(text)
         lines = _lines(yaml.compose(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
-        raise InputError(str(path), where, getattr(exc, "problem", str(exc)), "valid YAML") from None
+        raise yaml_error(str(path), exc) from None
 
     def where(field_path: tuple) -> str:
         name = ".".join(map(str, field_path))
