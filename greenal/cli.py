@@ -18,10 +18,12 @@ from greenal.report.summary import declaration_document, result_json, write_outp
 GWP_CHOICES = ("sar", "ar4", "ar5", "ar6")
 
 
-def _table(headers: list[str], rows: list[list]) -> str:
+def _table(headers: list[str], rows: list[list], align: str = "") -> str:
+    """Plain-text table; `align` gives 'l' or 'r' per column (default: first left, the rest right)."""
+    align = align or "l" + "r" * (len(headers) - 1)
     cells = [[str(h) for h in headers]] + [[f"{c:,.3f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+    lines = ["  ".join(c.ljust(w) if align[i] == "l" else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
              for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -127,6 +129,72 @@ def template(output: str, lang: str, as_yaml: bool, source: str | None) -> None:
             raise InputError("command line", "OUTPUT", output, "a file name ending in .xlsx (or use --yaml)")
         write_workbook(Path(output), lang, declaration)
     click.echo(f"wrote {output}")
+
+
+def _number(value, unit: str = "", signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    if unit == "yes/no":
+        return "yes" if value >= 1 else "no"
+    sign = "+" if signed and value > 0 else ""
+    digits = 0 if abs(value) >= 100 else 3 if abs(value) >= 1 else 4
+    return f"{sign}{value:,.{digits}f}"
+
+
+@main.command()
+@click.argument("declaration", required=False, type=click.Path(dir_okay=False))
+@click.option("--fleet", "fleet_file", type=click.Path(dir_okay=False), help="Assess a group of plants (fleet.yaml).")
+@click.option("--scheme", "scheme_codes", multiple=True, help="Only these schemes (see `greenal schemes`); repeatable.")
+@click.option("--gwp", type=click.Choice(GWP_CHOICES), default=api.DEFAULT_GWP, show_default=True)
+@click.option("--lang", type=click.Choice(("zh", "en")), default="en", show_default=True, help="Language of rule titles.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
+@click.pass_context
+def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, scheme_codes: tuple, gwp: str,
+           lang: str, as_json: bool) -> None:
+    """Check a DECLARATION (or --fleet) against every rule of the bundled schemes."""
+    from greenal.standards.engine import assess as assess_plant
+    from greenal.standards.fleet import assess_fleet, read_fleet
+
+    if bool(declaration) == bool(fleet_file):
+        raise InputError("command line", "DECLARATION / --fleet", declaration or fleet_file,
+                         "either a declaration file or --fleet FILE")
+    if fleet_file:
+        verdicts = assess_fleet(read_fleet(Path(fleet_file)), list(scheme_codes) or None)
+    else:
+        result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
+        verdicts = assess_plant(result, list(scheme_codes) or None, gwp)
+    if as_json:
+        click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2, ensure_ascii=False))
+        return
+    title = "title_zh" if lang == "zh" else "title_en"
+    rows = []
+    for v in verdicts:
+        d = v.to_dict()
+        verdict = d["verdict"] + (f" ({d['grade']})" if d["grade"] else "")
+        rows.append([d["rule"], d[title][:58], f"{_number(d['value'], d['unit'])} {d['unit'] if d['unit'] != 'yes/no' else ''}".strip(),
+                     d["threshold"], _number(d["margin"], signed=True) if d["unit"] != "yes/no" else "–", verdict,
+                     d["certainty"]])
+    click.echo(_table(["rule", "title", "value", "threshold", "margin", "verdict", "threshold is"], rows, "llrrrll"))
+    click.echo("")
+    for v in verdicts:
+        d = v.to_dict()
+        note = f" [{d['note']}]" if d["note"] else ""
+        click.echo(f"{d['rule']}: {d['clause']} — {d['source']}{note}")
+
+
+@main.command()
+def schemes() -> None:
+    """List every scheme and rule with its source document and effective date."""
+    from greenal.standards.engine import schemes as all_schemes
+
+    for scheme in all_schemes().values():
+        click.echo(f"{scheme.code}: {scheme.name['en']} / {scheme.name['zh']}")
+        click.echo(f"  {scheme.document}; effective {scheme.effective}")
+        for r in scheme.rules:
+            level = " [fleet]" if r.level == "fleet" else ""
+            click.echo(f"  {r.id}{level}: {r.title['en']} — {r.test} {r.threshold_text()} {r.unit} "
+                       f"({r.clause}; threshold {r.certainty})")
+        click.echo("")
 
 
 @main.command()

@@ -352,9 +352,10 @@ def _parse_method(path: Path, root: Path, flows: dict, bibliography: dict) -> Me
 
 
 def content_hash(*folders: Path) -> str:
+    """Hash of the data the Brightway project is built from (methods/schemes/ is not part of it)."""
     digest = hashlib.sha256(SCHEMA_VERSION.encode())
     for folder in folders:
-        for path in sorted(folder.rglob("*.yaml")):
+        for path in sorted(p for p in folder.rglob("*.yaml") if "schemes" not in p.relative_to(folder).parts):
             digest.update(str(path.relative_to(folder.parent)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()

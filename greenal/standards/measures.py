@@ -1,0 +1,54 @@
+"""Quantities several rule sets read from a declaration's result."""
+from __future__ import annotations
+
+from greenal.declaration.fields import FUELS
+from greenal.model.formulas import fuel_mj, parameters
+from greenal.standards.engine import Missing
+
+SMELTER_STAGES = ("anode", "electrolysis", "casting", "recycling")  # the smelter or recycler site
+NON_FOSSIL = ("hydro", "wind-onshore", "wind-offshore", "solar-pv-utility", "solar-pv-rooftop", "nuclear",
+              "geothermal", "biomass-dedicated")
+OWN_RENEWABLE = {"hydro": "hydro", "wind": "wind-onshore", "solar": "solar-pv-utility"}
+
+
+def co2e_t_per_t(footprint, gwp: str, *, scopes=(1, 2, 3), stages=None, sources=None, exclude_sources=()) -> float:
+    """CO2e (t per t of declared product) of the contributions matching the filters."""
+    cf = footprint._cf(gwp)
+    total = 0.0
+    for label, kg in footprint.contributions.items():
+        if label.scope not in scopes or (stages and label.stage not in stages):
+            continue
+        if (sources and label.source not in sources) or label.source in exclude_sources:
+            continue
+        total += float(kg @ cf)
+    return total / 1000
+
+
+def fuels_kgce(values: dict) -> float:
+    """Declared site fuels of one stage in kg of coal equivalent (NCV / 29.307 MJ/kgce)."""
+    mj = sum(fuel_mj(f, values[k]) for f in FUELS for k in values if k.startswith(f"fuels.{f}_"))
+    return mj / parameters()["coal_equivalent_mj_per_kgce"]["value"]
+
+
+def electricity_kgce(kwh: float) -> float:
+    return kwh * parameters()["electricity_kgce_per_kwh"]["value"]
+
+
+def ac_kwh(ctx):
+    value = ctx.stage("electrolysis").get("ac_kwh_per_t")
+    return Missing("electrolysis.ac_kwh_per_t") if value is None else value
+
+
+def green_mwh(decl) -> float:
+    """Electricity with its renewable attributes: certificates retired, own renewables that kept
+    their certificates, renewable PPAs and direct lines."""
+    own = sum(s.mwh for s in decl.supplies if s.kind in OWN_RENEWABLE and not s.certificates_sold)
+    contracted = sum(s.mwh for s in decl.supplies if s.kind in ("ppa", "direct-line") and s.technology in NON_FOSSIL)
+    return own + contracted + sum(c.mwh for c in decl.certificates)
+
+
+def grid_non_fossil_share(year: int, inventory) -> float:
+    """Non-fossil share of residual grid power: 1 - residual factor / fossil-power factor (MEE/NBS)."""
+    residual = inventory.processes[f"electricity-cn-mee-residual-{year}"].exchanges[0].amount
+    fossil = inventory.processes[f"electricity-cn-mee-fossil-{year}"].exchanges[0].amount
+    return 1 - residual / fossil
