@@ -17,6 +17,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(BIN)/greenal footprint --route all --out out/demo
 	$(BIN)/greenal footprint examples/guangxi-smelter.yaml --out out/demo
+	$(BIN)/greenal assess examples/guangxi-smelter.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

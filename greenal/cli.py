@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -18,13 +19,22 @@ from greenal.report.summary import declaration_document, result_json, write_outp
 GWP_CHOICES = ("sar", "ar4", "ar5", "ar6")
 
 
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _table(headers: list[str], rows: list[list], align: str = "") -> str:
     """Plain-text table; `align` gives 'l' or 'r' per column (default: first left, the rest right)."""
     align = align or "l" + "r" * (len(headers) - 1)
     cells = [[str(h) for h in headers]] + [[f"{c:,.3f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) if align[i] == "l" else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-             for row in cells]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+
+    def pad(text, width, side):
+        space = " " * (width - _width(text))
+        return text + space if side == "l" else space + text
+
+    lines = ["  ".join(pad(c, w, align[i]) for i, (c, w) in enumerate(zip(row, widths))).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

@@ -17,11 +17,19 @@ def test_installed_wheel_finds_its_data_and_computes(tmp_path, engine):
     script = (
         "import greenal, greenal.paths as p\n"
         "print(greenal.__file__); print(p.bundled('inventories')); print(p.bundled('templates'))\n"
-        f"print(greenal.footprint('cn-average', data_dir={str(tmp_path / 'data')!r}).total_co2e_kg('ar6'))\n")
+        f"print(greenal.footprint('cn-average', data_dir={str(tmp_path / 'data')!r}).total_co2e_kg('ar6'))\n"
+        f"r = greenal.declaration_footprint({str(ROOT / 'examples' / 'guangxi-smelter.xlsx')!r}, data_dir={str(tmp_path / 'data')!r})\n"
+        "from greenal.standards.engine import assess\n"
+        "print(r.market.total_co2e_kg('ar6')); print(len(assess(r)))\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
                             env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, check=True)
-    module, inventories, templates, total = result.stdout.split("\n")[:4]
+    module, inventories, templates, total, declared, verdicts = result.stdout.split("\n")[:6]
     for path in (module, inventories, templates):
         assert Path(path).is_relative_to(site), path
     # the installed copy of the data gives the same footprint as the checkout
     assert float(total) == engine.route_footprint("cn-average").total_co2e_kg("ar6")
+    from greenal.declaration.excel import read_workbook
+    from greenal.model.site import declaration_footprint
+    expected = declaration_footprint(engine, read_workbook(ROOT / "examples" / "guangxi-smelter.xlsx"))
+    assert float(declared) == expected.market.total_co2e_kg("ar6")
+    assert int(verdicts) > 40  # every scheme file shipped and loaded

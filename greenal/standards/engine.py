@@ -59,6 +59,7 @@ class Rule:
     provinces: tuple[str, ...] = ()
     level: str = "plant"
     deadline_for_older: dict | None = None
+    direction: str = "max"  # for info rules with a reference value: which side is better
 
     def threshold_text(self) -> str:
         if self.test == "grade":
@@ -66,6 +67,8 @@ class Rule:
         if self.threshold is None:
             return ""
         sign = {"max": "<" if self.strict else "≤", "min": ">" if self.strict else "≥"}.get(self.test, "vs")
+        if self.test == "info" and self.direction == "min":
+            sign = "≥"
         return f"{sign} {self.threshold:g}"
 
 
@@ -134,7 +137,8 @@ def schemes() -> dict[str, Scheme]:
                               certainty=raw["certainty"], threshold=raw.get("threshold"),
                               levels=tuple(raw.get("levels") or ()), strict=bool(raw.get("strict")),
                               applies_to=tuple(raw.get("applies_to") or ()), provinces=tuple(raw.get("provinces") or ()),
-                              level=raw.get("level", "plant"), deadline_for_older=raw.get("deadline_for_older")))
+                              level=raw.get("level", "plant"), deadline_for_older=raw.get("deadline_for_older"),
+                              direction=raw.get("direction", "max")))
         out[data["code"]] = Scheme(data["code"], data["name"], data["document"], str(data["effective"]),
                                    data["module"], tuple(rules))
     return out
@@ -158,7 +162,8 @@ def judge(rule: Rule, value, *, product: str | None = None, province: str | None
         return Verdict(rule, "insufficient data", note=str(value or "missing data"))
     value = float(value)
     if rule.test == "info":
-        margin = None if rule.threshold is None else rule.threshold - value
+        margin = None if rule.threshold is None else (
+            rule.threshold - value if rule.direction == "max" else value - rule.threshold)
         return Verdict(rule, "information", value, margin)
     if rule.test == "grade":
         grade = next((i for i, limit in enumerate(rule.levels, start=1) if value <= limit), None)
