@@ -60,6 +60,7 @@ class Rule:
     level: str = "plant"
     deadline_for_older: dict | None = None
     direction: str = "max"  # for info rules with a reference value: which side is better
+    note: str = ""  # shown with every verdict of the rule (e.g. the CBAM CN code)
 
     def threshold_text(self) -> str:
         if self.test == "grade":
@@ -93,9 +94,10 @@ class Verdict:
 
     def to_dict(self) -> dict:
         r = self.rule
+        note = "; ".join(x for x in (r.note, self.note) if x)
         return {"rule": r.id, "scheme": r.scheme, "title_zh": r.title["zh"], "title_en": r.title["en"],
                 "value": self.value, "unit": r.unit, "threshold": r.threshold_text(), "margin": self.margin,
-                "verdict": self.verdict, "grade": self.grade, "note": self.note, "clause": r.clause,
+                "verdict": self.verdict, "grade": self.grade, "note": note, "clause": r.clause,
                 "source": cite(r.source), "certainty": r.certainty}
 
 
@@ -138,7 +140,7 @@ def schemes() -> dict[str, Scheme]:
                               levels=tuple(raw.get("levels") or ()), strict=bool(raw.get("strict")),
                               applies_to=tuple(raw.get("applies_to") or ()), provinces=tuple(raw.get("provinces") or ()),
                               level=raw.get("level", "plant"), deadline_for_older=raw.get("deadline_for_older"),
-                              direction=raw.get("direction", "max")))
+                              direction=raw.get("direction", "max"), note=raw.get("note", "")))
         out[data["code"]] = Scheme(data["code"], data["name"], data["document"], str(data["effective"]),
                                    data["module"], tuple(rules))
     return out
