@@ -133,8 +133,9 @@ class Background:
             self.lca.load_lci_data()
             self.lca.decompose_technosphere()
         self.codes = codes
-        product_row = self.lca.dicts.product
+        product_row, activity_column = self.lca.dicts.product, self.lca.dicts.activity
         self._rows = np.array([product_row[ids[c]] for c in codes])
+        self._columns = np.array([activity_column[ids[c]] for c in codes])
         bio_row = self.lca.dicts.biosphere
         self.flow_codes = inventory.flow_codes
         # biosphere rows of bw2calc, in greenal's flow order (flows no process emits are absent)
@@ -150,6 +151,12 @@ class Background:
         for i, row in self._flow_rows:
             out[i] = totals[row]
         return out
+
+    def supply(self, demand: np.ndarray) -> np.ndarray:
+        """Supply of each background product (greenal's order) for a demand on them."""
+        demand_array = np.zeros(self.lca.technosphere_matrix.shape[0])
+        demand_array[self._rows] = demand
+        return self.lca.solve_linear_system(demand_array)[self._columns]
 
     def unit_inventories(self) -> np.ndarray:
         """(background products x flows): cumulative kg of each flow per unit of each product,

@@ -240,6 +240,21 @@ class Engine:
                 contributions[line.label][self.flow_index[line.target]] += line.amount * scaling[row.code]
         return Footprint(foreground.name, f"{amount:g} {foreground.unit}", dict(contributions), self.inventory)
 
+    def supply(self, foreground: Foreground, amount: float = 1.0) -> dict[str, float]:
+        """Every process the footprint used (foreground and background) with its amount, in the
+        process's own unit, per `amount` of the declared product: the provenance of a result."""
+        scaling = self.scaling(foreground, amount)
+        demand = np.zeros(len(self.background_codes))
+        for row in foreground.rows:
+            for line in row.inputs:
+                if line.target not in scaling:
+                    demand[self.background_index[line.target]] += line.amount * scaling[row.code]
+        used = dict(scaling)
+        for code, value in zip(self.background_codes, self._background.supply(demand)):
+            if abs(value) > 1e-12:
+                used[code] = float(value)
+        return used
+
     def route_footprint(self, route_code: str) -> Footprint:
         return self.footprint(self.route_foreground(self.inventory.routes[route_code]))
 

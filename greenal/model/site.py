@@ -47,6 +47,7 @@ class DeclarationResult:
     electricity: electricity.ElectricityAccount
     site_kwh_per_t: dict[str, float]  # kWh per t of declared product, by stage
     scaling: dict[str, float]  # units of each foreground row's product per t of declared product
+    market_foreground: Foreground  # what the market-based footprint was computed on (for provenance)
 
     def scope2_official_t_per_t(self) -> dict[str, float]:
         """Scope 2 of purchased grid power with the official combustion-only factors (t CO2/t)."""
@@ -251,7 +252,7 @@ def declaration_footprint(engine: Engine, decl: Declaration) -> DeclarationResul
     site_kwh_per_t = {stage: kwh[stage] * scaling[site_code(stage)] for stage in kwh}
     _check_supplies_against_use(decl, account, sum(site_kwh_per_t.values()))
     return DeclarationResult(decl, engine.footprint(location), engine.footprint(market), account, site_kwh_per_t,
-                             scaling)
+                             scaling, market)
 
 
 def _check_supplies_against_use(decl: Declaration, account, kwh_per_t: float) -> None:

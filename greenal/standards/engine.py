@@ -97,6 +97,7 @@ class Verdict:
         note = "; ".join(x for x in (r.note, self.note) if x)
         return {"rule": r.id, "scheme": r.scheme, "title_zh": r.title["zh"], "title_en": r.title["en"],
                 "value": self.value, "unit": r.unit, "threshold": r.threshold_text(), "margin": self.margin,
+                "limit": r.levels[-1] if r.test == "grade" else r.threshold,
                 "verdict": self.verdict, "grade": self.grade, "note": note, "clause": r.clause,
                 "source": cite(r.source), "certainty": r.certainty}
 

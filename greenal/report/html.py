@@ -1,0 +1,53 @@
+"""HTML reports from templates/ (jinja2, autoescaping on): one template set, two languages
+through templates/messages.yaml."""
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+import yaml
+
+from greenal.paths import bundled
+from greenal.report import charts
+
+LANGS = ("zh", "en")
+
+
+@cache
+def messages() -> dict:
+    return yaml.safe_load((bundled("templates") / "messages.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def assumptions() -> list:
+    return yaml.safe_load((bundled("templates") / "assumptions.yaml").read_text(encoding="utf-8"))
+
+
+def number(value, digits: int | None = None, signed: bool = False) -> str:
+    """Thousands separators; by default 3 decimals below 100, 1 below 1000, none above."""
+    if value is None:
+        return "–"
+    if digits is None:
+        digits = 3 if abs(value) < 100 else 1 if abs(value) < 1000 else 0
+    return f"{value:{'+' if signed else ''},.{digits}f}"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(bundled("templates")), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = number
+    env.globals["charts"] = charts
+    return env
+
+
+def render(report: dict, kind: str, lang: str) -> str:
+    """kind: 'report' (the CFP study report) or 'certificate' (the assessment certificate)."""
+    catalogue = messages()
+
+    def t(key: str) -> str:
+        return catalogue[key][lang]
+
+    footer = f"{t('certificate_number')} {report['certificate_number']} · {report['created']}"
+    return environment().get_template(f"{kind}.html.j2").render(
+        r=report, lang=lang, t=t, footer=footer, assumptions=[a[lang] for a in assumptions()])
