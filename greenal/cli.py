@@ -11,7 +11,7 @@ import click
 import yaml
 
 from greenal import api
-from greenal.errors import InputError
+from greenal.errors import InputError, MissingTool
 from greenal.inventory import CONFIDENCE, STAGES, bundled_inventory
 from greenal.files import write_atomic
 from greenal.report.summary import declaration_document, result_json, write_outputs
@@ -193,6 +193,24 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
 
 
 @main.command()
+@click.argument("declaration", type=click.Path(dir_okay=False))
+@click.option("--format", "formats", default="html,pdf,xlsx,pact,cbam", show_default=True,
+              help="Comma-separated: html, pdf, xlsx, pact, cbam.")
+@click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True)
+@click.option("--gwp", type=click.Choice(GWP_CHOICES), default=api.DEFAULT_GWP, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default="out", show_default=True)
+@click.pass_context
+def report(ctx: click.Context, declaration: str, formats: str, lang: str, gwp: str, out: str) -> None:
+    """Write the footprint report, the certificate, the Excel workbook, PACT JSON and CBAM data."""
+    from greenal.report.render import parse_formats, write_reports
+
+    chosen = parse_formats(formats)
+    result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
+    for path in write_reports(result, api.engine(ctx.obj["data_dir"]), chosen, lang, Path(out), gwp):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
 def schemes() -> None:
     """List every scheme and rule with its source document and effective date."""
     from greenal.standards.engine import schemes as all_schemes
@@ -248,6 +266,9 @@ def run() -> None:
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except MissingTool as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(3)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)

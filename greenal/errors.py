@@ -19,3 +19,7 @@ def yaml_error(file: str, exc) -> InputError:
     mark = getattr(exc, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
     return InputError(file, where, getattr(exc, "problem", None) or str(exc), "valid YAML")
+
+
+class MissingTool(Exception):
+    """A program greenal needs is not installed (exit status 3, one line, how to install it)."""

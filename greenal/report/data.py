@@ -41,6 +41,20 @@ def provenance(engine: Engine, foreground) -> list[dict]:
     return rows
 
 
+def contributions(result, inventory, gwp: str) -> list[dict]:
+    """Long table: basis x stage x scope x source x site-data flag x gas, kg and t CO2e per t."""
+    cf = inventory.methods[gwp].factors
+    rows = []
+    for basis, footprint in (("location-based", result.location), ("market-based", result.market)):
+        for label, kg in footprint.contributions.items():
+            for flow, mass in zip(inventory.flow_codes, kg):
+                if mass:
+                    rows.append({"basis": basis, "stage": label.stage, "scope": label.scope, "source": label.source,
+                                 "site_data": label.primary, "flow": flow, "gas": inventory.flows[flow].gas,
+                                 "kg_per_t": float(mass), "t_co2e_per_t": float(mass) * cf[flow] / 1000})
+    return rows
+
+
 def build(result, verdicts: list[Verdict], engine: Engine, gwp: str, created: dt.datetime | None = None) -> dict:
     """The report: declaration document (both bases), verdicts, provenance, versions and hashes."""
     decl = result.declaration
@@ -59,6 +73,7 @@ def build(result, verdicts: list[Verdict], engine: Engine, gwp: str, created: dt
         "supplies": [s.__dict__ for s in decl.supplies],
         "certificate_rows": [c.__dict__ for c in decl.certificates],
         "verdicts": [v.to_dict() for v in verdicts],
+        "contributions": contributions(result, engine.inventory, gwp),
         "provenance": used,
         "estimates_used": [p["code"] for p in used if "estimate" in p["confidence"]],
         "inputs": decl.to_mapping(),
