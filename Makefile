@@ -4,7 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean system-deps
+
+# Reports need Debian's chromium (HTML -> PDF, browser tests), a CJK font and poppler-utils.
+system-deps:
+	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium, fonts-noto-cjk, poppler-utils"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
+	else echo "please install chromium, fonts-noto-cjk and poppler-utils (Debian packages) for PDF reports"; fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +22,15 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	$(BIN)/greenal footprint --route all --out out/demo
 	$(BIN)/greenal footprint examples/guangxi-smelter.yaml --out out/demo
 	$(BIN)/greenal assess examples/guangxi-smelter.yaml
+	$(BIN)/greenal report examples/guangxi-smelter.yaml --lang zh --out out/demo
+	$(BIN)/greenal report examples/guangxi-smelter.yaml --lang en --format html,pdf,xlsx --out out/demo
+	@echo "reports in out/demo/"
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -69,18 +69,19 @@ def margins(verdicts: list[dict], label: str) -> Markup:
     """Pass/fail rules with a numeric threshold: margin relative to the threshold, ±100 % scale."""
     rows = [v for v in verdicts if v["verdict"] in ("pass", "fail") and v["margin"] is not None
             and v["unit"] != "yes/no" and v["limit"]]
-    width, mid, row = 640, 400, 20
+    width, mid, row, half = 640, 360, 20, 200
     body = [f'<line x1="{mid}" y1="0" x2="{mid}" y2="{row * len(rows) + 8}" stroke="#444" stroke-width="1"/>']
     for i, v in enumerate(rows):
         reference = abs(v["limit"])
         relative = max(-1.0, min(1.0, v["margin"] / reference))
-        w = 220 * abs(relative)
+        w = half * abs(relative)
         x = mid if relative >= 0 else mid - w
         y = 4 + i * row
+        label_x = mid + w + 5 if relative >= 0 else mid - w - 5
         body.append(f'<text x="8" y="{y + 12}" {FONT}>{escape(v["rule"])}</text>'
                     f'<rect x="{x:.2f}" y="{y}" width="{max(w, 1):.2f}" height="14" fill="{COLOURS[v["verdict"]]}"/>'
-                    f'<text x="{mid + (226 if relative >= 0 else -226)}" y="{y + 12}" '
-                    f'text-anchor="{"start" if relative >= 0 else "end"}" {FONT}>{100 * relative:+.1f} %</text>')
+                    f'<text x="{label_x:.2f}" y="{y + 12}" text-anchor="{"start" if relative >= 0 else "end"}" '
+                    f'{FONT}>{100 * relative:+.1f} %</text>')
     return _svg(width, 10 + row * len(rows), body, label)
 
 

@@ -6,6 +6,7 @@ from functools import cache
 
 import jinja2
 import yaml
+from markupsafe import Markup
 
 from greenal.paths import bundled
 from greenal.report import charts
@@ -32,11 +33,21 @@ def number(value, digits: int | None = None, signed: bool = False) -> str:
     return f"{value:{'+' if signed else ''},.{digits}f}"
 
 
+def css_string(value) -> Markup:
+    """Text for a CSS string (the @page header and footer): escape what could end the string,
+    the rule or the <style> element; CSS hex escapes keep the text as written."""
+    out = []
+    for ch in str(value):
+        out.append(f"\\{ord(ch):x} " if ch in '\\"\'<>&\n\r' else ch)
+    return Markup("".join(out))
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(bundled("templates")), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = number
+    env.filters["css_string"] = css_string
     env.globals["charts"] = charts
     return env
 

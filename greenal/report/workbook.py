@@ -124,7 +124,7 @@ def cbam_sheet(report: dict, path: Path) -> Path:
         ["electricity", "electricity consumed", kwh / 1000, "MWh/t"],
         ["electricity", "emission factor of electricity", indirect / (kwh / 1000) if kwh else None, "t CO2/MWh"],
         ["electricity", "source of emission factor", "captive plant's own CO2 and MEE/NBS grid average factors: "
-         + ", ".join(report["electricity"]["official_factors"]), ""],
+         + ", ".join(f for f in report["electricity"]["official_factors"] if "residual" not in f), ""],
         ["PFC", "method", pfc_method(inputs) if primary else "not applicable", ""],
         ["PFC", "cell technology", electrolysis.get("cell_technology", ""), ""],
         ["PFC", "anode-effect minutes", electrolysis.get("anode_effect_min_per_cell_day"), "min/cell-day"],
