@@ -1,34 +1,17 @@
 """Declarations: electricity accounting by hand (standards.md §8 T5/T6), captive coal from the
 heat rate, null power, certificate rules, and the formulas applied to site data."""
-import copy
-import datetime as dt
-
 import pytest
+from conftest import potline_declaration
 
-from greenal.declaration.model import parse
 from greenal.errors import InputError
 from greenal.model.site import declaration_footprint
 
-BASE = {
-    "schema_version": 1,
-    "declarant": {"name": "Test smelter", "uscc": "91450000MA5K8XXX1A", "province": "guangxi"},
-    "period": {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 12, 31)},
-    "product": {"kind": "primary-liquid", "annual_output_t": 100_000},
-    "electrolysis": {"ac_kwh_per_t": 13_500},
-    "electricity": {"supplies": [{"id": "grid", "kind": "grid", "mwh": 1_350_000, "grid": "national", "factor_year": 2022}],
-                    "certificates": []},
-}
+BASE_SUPPLY = {"id": "grid", "kind": "grid", "mwh": 1_350_000, "grid": "national", "factor_year": 2022}
 
 
 def declaration(**changes):
-    data = copy.deepcopy(BASE)
-    for path, value in changes.items():
-        *head, last = path.split("__")
-        node = data
-        for key in head:
-            node = node[key]
-        node[last] = value
-    return parse(data, "test.yaml", lambda p: ".".join(map(str, p)))
+    """13.5 MWh/t x 100,000 t on the national grid (standards.md §8 T5/T6)."""
+    return potline_declaration(13_500, 100_000, "national", **changes)
 
 
 def gec(mwh, first=1, serial_id="g1", vintage=2024, region="CN-GX", scheme="GEC", technology="wind-onshore"):
@@ -164,7 +147,7 @@ def test_defaults_fill_what_is_missing(engine):
 
 
 def test_supplies_in_kwh_instead_of_mwh_are_caught(engine):
-    supplies = [{**BASE["electricity"]["supplies"][0], "mwh": 1_350_000_000}]
+    supplies = [{**BASE_SUPPLY, "mwh": 1_350_000_000}]
     with pytest.raises(InputError) as caught:
         declaration_footprint(engine, declaration(electricity__supplies=supplies))
     assert "kWh instead of MWh" in str(caught.value)

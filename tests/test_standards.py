@@ -1,14 +1,12 @@
 """The standards engine: thresholds at their edges (standards.md §8 T9/T10), each verdict kind,
 fleet targets, missing data, and a CBAM slope-method case computed by hand."""
-import copy
-import datetime as dt
 import json
 import subprocess
 import sys
 
 import pytest
+from conftest import potline_declaration
 
-from greenal.declaration.model import parse
 from greenal.model.site import declaration_footprint
 from greenal.standards.engine import Missing, assess, judge, schemes
 from greenal.standards.fleet import assess_fleet, read_fleet
@@ -60,20 +58,9 @@ def test_asi_deadline_for_older_smelters():
     assert judge(rule("ASI-1"), 9.0, product="primary-ingot", start_year=2021, assessment_year=2024).verdict == "fail"
 
 
-BASE = {
-    "schema_version": 1,
-    "declarant": {"name": "Test potline", "uscc": "91450000MA5K8XXX1A", "province": "guangxi"},
-    "period": {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 12, 31)},
-    "product": {"kind": "primary-liquid", "annual_output_t": 200_000},
-    "electrolysis": {"ac_kwh_per_t": 13_351},
-    "electricity": {"supplies": [{"id": "grid", "kind": "grid", "mwh": 2_670_200, "grid": "south", "factor_year": 2022}]},
-}
-
-
-def result_of(engine, **sections):
-    data = copy.deepcopy(BASE)
-    data.update(sections)
-    return declaration_footprint(engine, parse(data, "test.yaml", lambda p: ".".join(map(str, p))))
+def result_of(engine, **changes):
+    """A 200,000 t/yr potline at 13,351 kWh/t on the Southern grid."""
+    return declaration_footprint(engine, potline_declaration(13_351, 200_000, "south", **changes))
 
 
 def test_every_verdict_kind_and_missing_data_do_not_crash(engine):
@@ -88,8 +75,7 @@ def test_every_verdict_kind_and_missing_data_do_not_crash(engine):
 
 
 def test_guangxi_rules_only_in_guangxi(engine):
-    declarant = {"name": "Test potline", "uscc": "91450000MA5K8XXX1A", "province": "yunnan"}
-    verdicts = {v.rule.id: v for v in assess(result_of(engine, declarant=declarant), ["policy-targets"])}
+    verdicts = {v.rule.id: v for v in assess(result_of(engine, declarant__province="yunnan"), ["policy-targets"])}
     assert verdicts["GX-1"].verdict == "not applicable" and verdicts["PLAN-1"].verdict in ("pass", "fail")
 
 
