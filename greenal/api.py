@@ -31,12 +31,6 @@ def processes() -> dict[str, Process]:
     return bundled_inventory().processes
 
 
-def check_gwp(gwp: str) -> str:
-    if gwp not in bundled_inventory().methods:
-        raise InputError("command line", "--gwp", gwp, f"one of {sorted(bundled_inventory().methods)}")
-    return gwp
-
-
 def footprint(route: str = "cn-average", data_dir: str | os.PathLike | None = None) -> Footprint:
     """Cradle-to-gate inventory of one tonne of the route's product (read CO2e per GWP set from it)."""
     if route not in routes():

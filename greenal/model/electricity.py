@@ -136,7 +136,6 @@ def account(decl: Declaration, inventory: Inventory) -> ElectricityAccount:
     total = sum(s.mwh for s in supplies)
     if total <= 0:
         raise InputError(decl.file, decl.locate("electricity", "supplies"), total, "supplies adding up to more than 0 MWh")
-    grid_like = [s for s in supplies if s.kind in ("grid", "ppa")]
     null = [s for s in supplies if s.kind in OWN_RENEWABLE_TECHNOLOGY and s.certificates_sold]
     grid_mwh = sum(s.mwh for s in supplies if s.kind == "grid")
     null_mwh = sum(s.mwh for s in null)

@@ -7,7 +7,7 @@ insufficient data, or information (numbers without a verdict).
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 import yaml
@@ -196,7 +196,6 @@ class PlantContext:
     """What the indicator modules read: the declaration's result and the GWP set in use."""
     result: object  # greenal.model.site.DeclarationResult
     gwp: str
-    cache: dict = field(default_factory=dict)
 
     @property
     def decl(self):
