@@ -148,3 +148,11 @@ def test_hostile_plant_name_renders_as_text(engine, tmp_path):
     pdf = next(p for p in paths if p.name.endswith("-report.pdf"))
     pdf_text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "<script>alert(\"x\")</script>" in pdf_text  # shown as written, in body and page header
+
+
+def test_pact_classifies_each_product_by_its_cn_heading(rendered):
+    """Combined Nomenclature: 7601 unwrought aluminium, 2818 aluminium oxide."""
+    expected = {"guangxi-alumina-refinery": "2818", "guangxi-smelter": "7601", "scrap-recycler": "7601"}
+    for stem, code in expected.items():
+        document = json.loads(by_name(rendered, stem, "en", ".pact.json").read_text())
+        assert document["productClassifications"] == [f"urn:pact:productclassification:cn:{code}"]

@@ -14,6 +14,8 @@ PROVINCES = {
     "yunnan": "CN-YN", "tibet": "CN-XZ", "xizang": "CN-XZ", "shaanxi": "CN-SN", "gansu": "CN-GS",
     "qinghai": "CN-QH", "ningxia": "CN-NX", "xinjiang": "CN-XJ",
 }
+# Combined Nomenclature headings: 7601 unwrought aluminium; 2818 aluminium oxide (not a CBAM good).
+CN_CODES = {"primary-liquid": "7601", "primary-ingot": "7601", "recycled-ingot": "7601", "alumina": "2818"}
 SPEC_VERSION = "3.0.0"
 EXTENSION_SCHEMA = "urn:greenal:pact-extension:aluminium:1.0.0"  # fields documented in README (PACT data-model extension)
 PRODUCT_TEXT = {"primary-liquid": "Primary aluminium, liquid metal at the potline",
@@ -48,7 +50,7 @@ def product_footprint(report: dict) -> dict:
         "companyIds": [f"urn:pact:company:cn:uscc:{report['uscc']}"],
         "productDescription": PRODUCT_TEXT[report["product"]],
         "productIds": [f"urn:pact:product:greenal:{report['uscc']}:{report['product']}"],
-        "productClassifications": ["urn:pact:productclassification:cn:7601"],
+        "productClassifications": [f"urn:pact:productclassification:cn:{CN_CODES[report['product']]}"],
         "productNameCompany": PRODUCT_TEXT[report["product"]],
         "comment": (f"Computed by greenal {report['toolkit_version']} (data {report['data_version']}) from the "
                     f"declaration with SHA-256 {report['input_hash']}; market-based electricity per the GHG "

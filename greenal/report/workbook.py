@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from greenal.declaration.fields import SECTIONS
 from greenal.declaration.model import flatten
 from greenal.files import atomic_target
+from greenal.report.pact import CN_CODES
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBE0")
 NUMBER = "#,##0.000###"
@@ -114,8 +115,9 @@ def cbam_sheet(report: dict, path: Path) -> Path:
         ["installation", "country", "CN", ""],
         ["reporting period", "start", report["period"]["start"], ""],
         ["reporting period", "end", report["period"]["end"], ""],
-        ["goods", "CN code", "7601", ""],
-        ["goods", "aggregated goods category", "aluminium (unwrought)", ""],
+        ["goods", "CN code", CN_CODES[report["product"]], ""],
+        ["goods", "aggregated goods category", "aluminium (unwrought)" if report["product"] != "alumina"
+         else "not a CBAM good (aluminium oxide)", ""],
         ["goods", "production route", "primary (electrolytic) smelting" if primary else "secondary melting (recycling)", ""],
         ["goods", "production in period", report["annual_output_t"], "t"],
         ["embedded emissions", "specific direct embedded emissions", verdicts["CBAM-1" if primary else "CBAM-2"]["value"], "t CO2e/t"],
