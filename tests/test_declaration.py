@@ -151,3 +151,27 @@ def test_supplies_in_kwh_instead_of_mwh_are_caught(engine):
     with pytest.raises(InputError) as caught:
         declaration_footprint(engine, declaration(electricity__supplies=supplies))
     assert "kWh instead of MWh" in str(caught.value)
+
+
+def test_ppa_direct_line_and_captive_gas(engine):
+    """PPA: grid average location-based, its technology market-based (attributes conveyed,
+    Scope 2 Quality Criterion 7); direct line: its technology in both; captive gas from its heat
+    rate with the Chinese natural-gas defaults (15.3 tC/TJ, OF 0.99)."""
+    third = 450_000
+    supplies = [
+        {"id": "ppa", "kind": "ppa", "mwh": third, "grid": "south", "factor_year": 2022, "technology": "wind-onshore"},
+        {"id": "line", "kind": "direct-line", "mwh": third, "technology": "hydro"},
+        {"id": "gas", "kind": "captive-gas", "mwh": third, "heat_rate_gce_per_kwh": 220},
+    ]
+    result = declaration_footprint(engine, declaration(electricity__supplies=supplies))
+    south_lc = 0.3869 / 0.8325 * 0.820 + (1 - 0.3869 / 0.8325) * 0.024
+    gas_kg_per_kwh = 0.220 * 29.307 * 15.3e-3 * 0.99 * 44 / 12
+    kwh = 13_500 / 3
+    upstream_gas = 0.220 * 29.307 * (0.0632 - 0.0561)  # fuel supply chain per kWh (EA EPR minus IPCC)
+    assert potline_electricity_kg(result.location) == pytest.approx(
+        kwh * (south_lc + 0.024 + gas_kg_per_kwh + upstream_gas), rel=1e-9)
+    assert potline_electricity_kg(result.market) == pytest.approx(
+        kwh * (0.011 + 0.024 + gas_kg_per_kwh + upstream_gas), rel=1e-9)
+    official = result.scope2_official_t_per_t()
+    assert official["location"] == pytest.approx(4.5 * 0.3869, rel=1e-12)  # only the PPA is purchased grid power
+    assert official["market"] == 0.0
