@@ -231,6 +231,8 @@ def routes() -> None:
     processes = api.processes()
     for code, r in api.routes().items():
         click.echo(f"{code}: {r.name}\n  product: {r.product} ({processes[r.product].name})\n  {r.description}")
+        if r.sources:
+            click.echo(f"  sources: {', '.join(r.sources)} (inventories/sources.yaml)")
         for s in r.substitutions:
             scope = f" in {', '.join(s.within)}" if s.within else ""
             click.echo(f"  uses {s.with_} instead of {s.replace}{scope}")

@@ -104,6 +104,7 @@ class Route:
     product: str
     description: str
     substitutions: tuple[Substitution, ...]
+    sources: tuple[str, ...] = ()
 
     def supplier(self, consumer: str, supplier: str) -> str:
         """The supplier `consumer` buys from on this route (first matching substitution wins)."""
@@ -281,6 +282,8 @@ def _parse_process(record: dict, where: str, file: str, flows: dict, bibliograph
     if stage is not None and stage not in STAGES:
         raise InputError(file, f"{where}stage", stage, f"one of {list(STAGES)} or no stage (background)")
     defaults = record.get("defaults") or {}
+    if "source" in record and (record["source"] or {}).get("ref") not in bibliography:
+        raise InputError(file, f"{where}source", record["source"], "{ref: <key of inventories/sources.yaml>, locator: ...}")
     exchanges = tuple(
         _parse_exchange(raw, f"{where}exchanges[{i}]", file, defaults, flows, bibliography)
         for i, raw in enumerate(record["exchanges"] or []))
@@ -310,7 +313,7 @@ def _check_links(processes: dict[str, Process], flows: dict):
                 raise InputError(p.file, f"{where}.unit", e.unit, f"{expected_unit!r}, the unit of {e.target}")
 
 
-def _parse_routes(raw: dict, file: str, processes: dict) -> dict[str, Route]:
+def _parse_routes(raw: dict, file: str, processes: dict, bibliography: dict) -> dict[str, Route]:
     routes = {}
     for code, r in (raw or {}).items():
         if not isinstance(r, dict) or processes.get(r.get("product")) is None or processes[r["product"]].stage is None:
@@ -327,8 +330,11 @@ def _parse_routes(raw: dict, file: str, processes: dict) -> dict[str, Route]:
                 raise InputError(file, f"{code}.substitutions[{i}].with", s["with"],
                                  f"a supplier in {processes[s['replace']].unit}, the unit of {s['replace']}")
             subs.append(Substitution(s["replace"], s["with"], tuple(s.get("in", []))))
+        for ref in r.get("sources") or []:
+            if ref not in bibliography:
+                raise InputError(file, f"{code}.sources", ref, "keys of inventories/sources.yaml")
         routes[code] = Route(code, r.get("name", code), r["product"], " ".join(str(r.get("description", "")).split()),
-                             tuple(subs))
+                             tuple(subs), tuple(r.get("sources") or ()))
     return routes
 
 
@@ -378,7 +384,8 @@ def load_inventory(inventories: Path | None = None, methods: Path | None = None)
                                  f"a code not already used by {processes[process.code].file}")
             processes[process.code] = process
     _check_links(processes, flows)
-    routes = _parse_routes(_read_yaml(root / "routes.yaml", root), _rel(root / "routes.yaml", root), processes)
+    routes = _parse_routes(_read_yaml(root / "routes.yaml", root), _rel(root / "routes.yaml", root), processes,
+                           bibliography)
     methods_by_code = {}
     for path in sorted(methods_root.glob("*.yaml")):
         method = _parse_method(path, methods_root, flows, bibliography)
