@@ -175,3 +175,22 @@ def test_ppa_direct_line_and_captive_gas(engine):
     official = result.scope2_official_t_per_t()
     assert official["location"] == pytest.approx(4.5 * 0.3869, rel=1e-12)  # only the PPA is purchased grid power
     assert official["market"] == 0.0
+
+
+def test_captive_coal_default_heat_rate_is_the_bundled_plants(engine):
+    """No heat rate declared: the bundled plant's 0.320 kgce/kWh x 29.307 MJ/kgce (its source)."""
+    supplies = [{"id": "cp", "kind": "captive-coal", "mwh": 1_350_000}]
+    result = declaration_footprint(engine, declaration(electricity__supplies=supplies))
+    co2 = sum(float(kg[0]) for label, kg in result.location.contributions.items()
+              if label.source == "electricity" and label.scope == 1)
+    assert co2 == pytest.approx(13_500 * 0.320 * 29.307 * 26.37e-3 * 0.94 * 44 / 12, rel=1e-12)
+
+
+def test_grid_without_life_cycle_mix_and_fossil_certificates_are_refused(engine):
+    supplies = [{**BASE_SUPPLY, "grid": "ets-reporting", "factor_year": 2023}]
+    with pytest.raises(InputError) as caught:
+        declaration_footprint(engine, declaration(electricity__supplies=supplies))
+    assert "'ets-reporting-2023'" in str(caught.value) and "life-cycle mix" in str(caught.value)
+    with pytest.raises(InputError) as caught:
+        declaration_footprint(engine, declaration(electricity__certificates=[gec(1000, technology="coal-pc")]))
+    assert "certificates.0.technology" in caught.value.where and "EAC-4" in str(caught.value)

@@ -35,7 +35,9 @@ RULES = {
 }
 OWN_RENEWABLE_TECHNOLOGY = {"hydro": "hydro", "wind": "wind-onshore", "solar": "solar-pv-utility"}
 CAPTIVE_FUEL = {"captive-coal": "coal", "captive-gas": "natural_gas"}
-DEFAULT_HEAT_RATE_GCE_PER_KWH = {"captive-coal": 320.0}  # as electricity-captive-coal-cn (estimate)
+DEFAULT_CAPTIVE_PLANT = {"captive-coal": "electricity-captive-coal-cn"}  # its heat rate is the default
+NON_FOSSIL = ("hydro", "wind-onshore", "wind-offshore", "solar-pv-utility", "solar-pv-rooftop", "nuclear",
+              "geothermal", "biomass-dedicated")
 SERIAL = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
 
 
@@ -108,6 +110,9 @@ def check_certificates(decl: Declaration, grid_and_null_mwh: float) -> None:
             raise InputError(decl.file, decl.locate("electricity", "certificates", i, "vintage"), cert.vintage,
                              f"a vintage within the reporting period {start} .. {end} "
                              f"(tolerance {tolerance} months)", rule_text("EAC-3"))
+        if cert.technology not in NON_FOSSIL:
+            raise InputError(decl.file, decl.locate("electricity", "certificates", i, "technology"), cert.technology,
+                             f"a renewable or non-fossil technology: {list(NON_FOSSIL)}", rule_text("EAC-4"))
         if not cert.region.startswith("CN") or cert.scheme == "I-REC":
             raise InputError(decl.file, decl.locate("electricity", "certificates", i, "scheme"),
                              f"{cert.scheme} / {cert.region}", "a GEC or green-power-trade certificate issued in China",
@@ -117,6 +122,26 @@ def check_certificates(decl: Declaration, grid_and_null_mwh: float) -> None:
         raise InputError(decl.file, decl.locate("electricity", "certificates"), f"{total:g} MWh",
                          f"at most {grid_and_null_mwh:g} MWh, the grid and null power they can cover",
                          rule_text("EAC-1"))
+
+
+def default_heat_rate(inventory: Inventory, kind: str) -> float | None:
+    """gce/kWh of the bundled default plant: its coal MJ per kWh / 29.307 MJ/kgce x 1000."""
+    code = DEFAULT_CAPTIVE_PLANT.get(kind)
+    if code is None:
+        return None
+    (fuel,) = inventory.processes[code].inputs
+    return fuel.amount / parameters()["coal_equivalent_mj_per_kgce"]["value"] * 1000
+
+
+def _life_cycle_mix(inventory: Inventory, key: str, where: str, file: str) -> str:
+    """The life-cycle mix for a grid and year; some official factors (e.g. the ETS reporting
+    factor) have none, and a declaration cannot use them for the product footprint."""
+    code = f"electricity-lc-cn-{key}"
+    if code not in inventory.processes:
+        available = sorted(c.removeprefix("electricity-lc-cn-") for c in inventory.processes
+                           if c.startswith("electricity-lc-cn-") and c[-4:].isdigit())
+        raise InputError(file, where, key, f"a grid and year with a life-cycle mix: {available}")
+    return code
 
 
 def captive_lines(kind: str, heat_rate_gce_per_kwh: float, share: float, primary: bool) -> list[ElectricityLine]:
@@ -154,7 +179,8 @@ def account(decl: Declaration, inventory: Inventory) -> ElectricityAccount:
             key = f"{s.grid}-{s.factor_year}"
             scope2_location += share * _mee(inventory, key, where, decl.file)
             factors.append(f"electricity-cn-mee-{key}")
-            location.append(ElectricityLine("input", f"electricity-lc-cn-{key}", share, 2, primary))
+            location.append(ElectricityLine("input", _life_cycle_mix(inventory, key, where, decl.file), share, 2,
+                                            primary))
         if s.kind == "grid":
             residual = f"residual-{s.factor_year}"
             scope2_market += share * (1 - covered) * _mee(inventory, residual, where, decl.file)
@@ -182,7 +208,7 @@ def account(decl: Declaration, inventory: Inventory) -> ElectricityAccount:
             else:
                 market.append(tech)
         elif s.kind in CAPTIVE_FUEL:
-            heat_rate = s.heat_rate_gce_per_kwh or DEFAULT_HEAT_RATE_GCE_PER_KWH.get(s.kind)
+            heat_rate = s.heat_rate_gce_per_kwh or default_heat_rate(inventory, s.kind)
             if heat_rate is None:
                 raise InputError(decl.file, where, s.id, "the heat rate (gce/kWh) of a captive gas plant")
             lines = captive_lines(s.kind, heat_rate, share, primary)

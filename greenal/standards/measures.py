@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from greenal.declaration.fields import FUELS
+from greenal.model.electricity import NON_FOSSIL
 from greenal.model.formulas import fuel_mj, parameters
 from greenal.standards.engine import Missing
 
 SMELTER_STAGES = ("anode", "electrolysis", "casting", "recycling")  # the smelter or recycler site
-NON_FOSSIL = ("hydro", "wind-onshore", "wind-offshore", "solar-pv-utility", "solar-pv-rooftop", "nuclear",
-              "geothermal", "biomass-dedicated")
 OWN_RENEWABLE = {"hydro": "hydro", "wind": "wind-onshore", "solar": "solar-pv-utility"}
 
 
