@@ -106,7 +106,8 @@ def test_certificate_rules(engine, certificate, rule):
 
 
 def test_vintage_tolerance_is_configurable(engine):
-    cert = gec(1000, vintage=2023)
+    """Vintage by month: December 2023 lies one month before a 2024 period."""
+    cert = gec(1000, vintage="2023-12")
     with pytest.raises(InputError):
         declaration_footprint(engine, declaration(electricity__certificates=[cert]))
     decl = declaration(electricity__certificates=[cert], period__vintage_tolerance_months=1)
@@ -153,28 +154,43 @@ def test_supplies_in_kwh_instead_of_mwh_are_caught(engine):
     assert "kWh instead of MWh" in str(caught.value)
 
 
+def co2e_per_unit(code, gwp="ar6"):
+    """CO2e of one unit of a process, from the inventory YAML numbers: its gases plus its inputs'."""
+    from greenal import api
+
+    processes, factors = api.processes(), api.bundled_inventory().methods[gwp].factors
+
+    def co2e(code):
+        p = processes[code]
+        return (sum(e.amount * factors[e.target] for e in p.emissions)
+                + sum(e.amount * co2e(e.target) for e in p.inputs))
+    return co2e(code)
+
+
 def test_ppa_direct_line_and_captive_gas(engine):
-    """PPA: grid average location-based, its technology market-based (attributes conveyed,
-    Scope 2 Quality Criterion 7); direct line: its technology in both; captive gas from its heat
-    rate with the Chinese natural-gas defaults (15.3 tC/TJ, OF 0.99)."""
+    """In China a renewable PPA or direct line without 绿证 retired with it is grid power in the
+    market-based result (EAC-11, 发改能源〔2023〕1044号): location-based the PPA takes its grid's
+    mix and the direct line its technology (physical delivery); market-based both take the
+    residual mix. Captive gas: heat rate x 29.307 MJ/kgce x the burned gas process."""
     third = 450_000
     supplies = [
         {"id": "ppa", "kind": "ppa", "mwh": third, "grid": "south", "factor_year": 2022, "technology": "wind-onshore"},
-        {"id": "line", "kind": "direct-line", "mwh": third, "technology": "hydro"},
+        {"id": "line", "kind": "direct-line", "mwh": third, "technology": "hydro", "factor_year": 2022},
         {"id": "gas", "kind": "captive-gas", "mwh": third, "heat_rate_gce_per_kwh": 220},
     ]
     result = declaration_footprint(engine, declaration(electricity__supplies=supplies))
-    south_lc = 0.3869 / 0.8325 * 0.820 + (1 - 0.3869 / 0.8325) * 0.024
-    gas_kg_per_kwh = 0.220 * 29.307 * 15.3e-3 * 0.99 * 44 / 12
+    lc = {code: co2e_per_unit(code) for code in ("electricity-lc-cn-south-2022",
+                                                          "electricity-lc-cn-residual-2022", "electricity-tech-hydro")}
+    gas_kg_per_kwh = 0.220 * 29.307 * co2e_per_unit("fuel-natural-gas-burned")
     kwh = 13_500 / 3
-    upstream_gas = 0.220 * 29.307 * (0.0632 - 0.0561)  # fuel supply chain per kWh (EA EPR minus IPCC)
     assert potline_electricity_kg(result.location) == pytest.approx(
-        kwh * (south_lc + 0.024 + gas_kg_per_kwh + upstream_gas), rel=1e-9)
+        kwh * (lc["electricity-lc-cn-south-2022"] + lc["electricity-tech-hydro"] + gas_kg_per_kwh), rel=1e-9)
     assert potline_electricity_kg(result.market) == pytest.approx(
-        kwh * (0.011 + 0.024 + gas_kg_per_kwh + upstream_gas), rel=1e-9)
+        kwh * (2 * lc["electricity-lc-cn-residual-2022"] + gas_kg_per_kwh), rel=1e-9)
     official = result.scope2_official_t_per_t()
-    assert official["location"] == pytest.approx(4.5 * 0.3869, rel=1e-12)  # only the PPA is purchased grid power
-    assert official["market"] == 0.0
+    assert official["location"] == pytest.approx(4.5 * 0.3869, rel=1e-12)  # PPA at its grid, direct line hydro 0
+    assert official["market"] == pytest.approx(9.0 * 0.5856, rel=1e-12)  # both contracts at the residual
+    assert len([n for n in result.notes if "EAC-11" in n]) == 2
 
 
 def test_captive_coal_default_heat_rate_is_the_bundled_plants(engine):
@@ -193,4 +209,4 @@ def test_grid_without_life_cycle_mix_and_fossil_certificates_are_refused(engine)
     assert "'ets-reporting-2023'" in str(caught.value) and "life-cycle mix" in str(caught.value)
     with pytest.raises(InputError) as caught:
         declaration_footprint(engine, declaration(electricity__certificates=[gec(1000, technology="coal-pc")]))
-    assert "certificates.0.technology" in caught.value.where and "EAC-4" in str(caught.value)
+    assert "certificates.0.technology" in caught.value.where and "EAC-7" in str(caught.value)

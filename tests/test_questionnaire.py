@@ -166,7 +166,7 @@ CLI_CASES = {
     "formula": (lambda t: xlsx_case(t, "electrolysis", "ac_kwh_per_t", "=B2*1000"), "formulas in the questionnaire"),
     "macro": (macro_case, "macro-enabled"),
     "oversized": (oversized_case, "5000001 bytes"),
-    "certificates-above-use": (lambda t: yaml_case(t, "mwh: 5399000", "mwh: 1399000"), "EAC-1"),
+    "supplies-below-use": (lambda t: yaml_case(t, "mwh: 5399000", "mwh: 1399000"), "EAC-8"),
     "duplicate-serial": (lambda t: yaml_case(t, "GEC2024GX005000001", "GEC2024GX001000001"), "EAC-2"),
 }
 

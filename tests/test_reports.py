@@ -75,7 +75,8 @@ def test_workbook_has_real_numbers_units_and_frozen_headers(rendered):
     rows = {(r[0], r[1]): r[2] for r in cbam.iter_rows(min_row=2, values_only=True)}
     assert "not the official template" in [k[1] for k in rows]
     assert rows[("goods", "CN code")] == "7601"
-    assert rows[("electricity", "emission factor of electricity")] == pytest.approx(0.3869, rel=1e-9)  # Southern grid 2022
+    # CBAM default: the country grid factor (MEE/NBS national 2022), not the Southern grid's 0.3869
+    assert rows[("electricity", "emission factor of electricity")] == pytest.approx(0.5366, rel=1e-9)
 
 
 def pact_validator():

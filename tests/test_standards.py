@@ -95,8 +95,9 @@ def test_cbam_slope_method_by_hand(engine):
     assert verdicts["CBAM-1"].value == pytest.approx(see_direct, rel=1e-12)
     assert verdicts["CBAM-1"].margin == pytest.approx(1.423 - see_direct, rel=1e-12)
     assert verdicts["CBAM-3"].margin == pytest.approx(3.0 - see_direct, rel=1e-12)
-    # indirect: 13,351 kWh/t on the Southern grid at the MEE/NBS 2022 factor 0.3869
-    assert verdicts["CBAM-4"].value == pytest.approx(13.351 * 0.3869, rel=1e-12)
+    # indirect: 13,351 kWh/t of Southern grid power at the country factor, MEE/NBS national 2022
+    # 0.5366 (IR 2023/1773: country grid factor unless a direct link or PPA qualifies)
+    assert verdicts["CBAM-4"].value == pytest.approx(13.351 * 0.5366, rel=1e-12)
 
 
 def fleet_file(tmp_path, shares):

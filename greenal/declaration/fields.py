@@ -15,7 +15,8 @@ CELL_TECHNOLOGIES = ("CWPB", "SWPB", "VSS", "HSS")
 SUPPLY_KINDS = ("grid", "captive-coal", "captive-gas", "hydro", "wind", "solar", "ppa", "direct-line")
 TECHNOLOGIES = ("hydro", "wind-onshore", "wind-offshore", "solar-pv-utility", "solar-pv-rooftop", "nuclear",
                 "geothermal", "biomass-dedicated", "gas-cc", "coal-pc")
-SCHEMES = ("GEC", "green-power-trade", "I-REC")
+SCHEMES = ("GEC", "green-power-trade", "I-REC", "GO")
+RECYCLED_CONTENT_RULES = ("cut-off", "pre-consumer-primary")
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Field:
     zh: str
     en: str
     unit: str = ""
-    kind: str = "number"  # number | text | date | choice | bool | int
+    kind: str = "number"  # number | text | date | choice | bool | int | month (YYYY or YYYY-MM)
     choices: tuple = ()
     required: bool = False
     plausible: tuple[float, float] | None = None  # inclusive; outside is refused
@@ -64,7 +65,10 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
         Field("uscc", "统一社会信用代码", "unified social credit code", kind="text", required=True,
               note="18 characters (GB 32100-2015)"),
         Field("site", "生产地址", "site", kind="text"),
-        Field("province", "省份", "province", kind="text", required=True, note="e.g. guangxi, yunnan, xinjiang"),
+        Field("province", "省份", "province", kind="text", required=True,
+              note="e.g. guangxi, yunnan, xinjiang; for a site outside China its region or state"),
+        Field("country", "国家", "country", kind="text",
+              note="ISO 3166 alpha-2 code of the site, default CN; outside China the country grid applies"),
         Field("coastal", "沿海企业", "coastal site", kind="bool", note="Guangxi 2022 decision §十三 red-mud targets differ"),
     )),
     Section("period", "报告期", "Reporting period", "", (
@@ -86,6 +90,10 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
               note="MIIT plan 2025-2027: capacity swaps need <= 13000 kWh/t and grade A"),
         Field("environmental_grade", "环保绩效等级", "environmental performance grade", kind="choice",
               choices=("A", "B", "C", "D")),
+        Field("recycled_content_rule", "再生料核算规则", "recycled-content rule", kind="choice",
+              choices=RECYCLED_CONTENT_RULES,
+              note="cut-off (default; ISO 14067 / GB/T 24067 recycled-content approach): bought scrap is "
+                   "burden-free; pre-consumer-primary: pre-consumer scrap carries its primary origin's footprint"),
         Field("cutoff_max_item_pct", "单项取舍最大占比", "largest omitted item", "% of CFP", plausible=(0, 100),
               note="GB/T 44905-2024: each omitted item < 1 %"),
         Field("cutoff_total_pct", "取舍合计占比", "all omitted items", "% of CFP", plausible=(0, 100),
@@ -94,11 +102,14 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
     Section("refining", "氧化铝", "Alumina refinery", "t alumina", (
         Field("bauxite_t_per_t", "铝土矿消耗", "bauxite", "t/t alumina", plausible=(1.6, 4.5)),
         Field("caustic_soda_kg_per_t", "烧碱(折100%)", "caustic soda (100 %)", "kg/t alumina", plausible=(10, 400)),
-        Field("lime_kg_per_t", "石灰", "lime (CaO)", "kg/t alumina", plausible=(0, 400)),
+        Field("lime_kg_per_t", "外购石灰", "lime (CaO) bought", "kg/t alumina", plausible=(0, 400),
+              note="lime bought only; lime burned on site is declared as limestone calcined"),
         Field("electricity_kwh_per_t", "电耗", "electricity", "kWh/t alumina", plausible=(50, 800)),
         *_fuel_fields("t alumina"),
-        Field("limestone_kg_per_t", "石灰石(CaCO3)分解", "limestone (CaCO3) calcined on site", "kg/t alumina",
-              plausible=(0, 600)),
+        Field("limestone_kg_per_t", "石灰石分解", "limestone calcined on site", "kg/t alumina",
+              plausible=(0, 600), note="t of limestone as fed (2013 guideline factor per t limestone)"),
+        Field("limestone_caco3_pct", "石灰石CaCO3含量", "limestone CaCO3 content", "%", plausible=(50, 100),
+              note="if measured: CO2 = limestone x CaCO3 % x 0.440 (CETS-AG-04.01-2024 碳酸盐分解)"),
         Field("process_route", "生产工艺", "process route", kind="choice", choices=("bayer", "other"),
               note="GB 21346-2022 Table 2: Bayer or other processes"),
         Field("process_energy_kgce_per_t", "工艺能耗", "process energy (工艺能耗)", "kgce/t alumina",
@@ -157,6 +168,12 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
         Field("heat_rate_gce_per_kwh", "供电标准煤耗", "heat rate", "gce/kWh", plausible=(150, 500)),
         Field("technology", "发电技术", "technology", kind="choice", choices=TECHNOLOGIES),
         Field("certificates_sold", "绿证已出售", "certificates sold", kind="bool"),
+        Field("supplier_factor_kg_per_kwh", "供应商排放因子", "supplier-specific factor", "kg CO2e/kWh",
+              plausible=(0, 1.5), note="a named plant's or contract's own factor (market-based); needs evidence"),
+        Field("evidence", "证明材料", "evidence reference", kind="text",
+              note="contract, certificate or verification statement backing a supplier-specific factor"),
+        Field("cross_regional_contract", "跨区交易合同", "cross-regional contract", kind="text",
+              note="reference of the contract when the grid is not the site's province or regional grid"),
     )),
     Section("certificates", "绿证/绿电", "Energy attribute certificates", "reporting period", table=True, fields=(
         Field("id", "编号", "id", kind="text", required=True),
@@ -165,8 +182,11 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
         Field("serial_to", "截止序列号", "last serial", kind="text"),
         Field("mwh", "电量", "electricity", "MWh", required=True, plausible=(0, 1e9)),
         Field("technology", "发电技术", "technology", kind="choice", choices=TECHNOLOGIES, required=True),
-        Field("vintage", "生产年份", "vintage", kind="int", required=True, plausible=(2015, 2100)),
-        Field("region", "发电地区", "region", kind="text", required=True, note="CN or CN-XX"),
+        Field("vintage", "生产年月", "vintage", "YYYY or YYYY-MM", kind="month", required=True,
+              plausible=(2015, 2100), note="month of generation; a bare year must lie wholly within the period"),
+        Field("region", "发电地区", "region", kind="text", required=True, note="CN or CN-XX; a country code elsewhere"),
+        Field("supply", "对应电源", "retired against supply", kind="text",
+              note="id of the PPA or direct line the certificates came with (绿电交易); blank: grid power"),
     )),
 )}
 

@@ -33,6 +33,9 @@ class Supply:
     heat_rate_gce_per_kwh: float | None = None
     technology: str | None = None
     certificates_sold: bool | None = None
+    supplier_factor_kg_per_kwh: float | None = None
+    evidence: str | None = None
+    cross_regional_contract: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,17 @@ class Certificate:
     serial_to: str | None
     mwh: float
     technology: str
-    vintage: int
+    vintage: str  # "YYYY" or "YYYY-MM"
     region: str
+    supply: str | None = None
+
+    def vintage_months(self) -> tuple[int, int]:
+        """First and last month of generation, as year*12 + month-1 (a bare year spans twelve)."""
+        year, _, month = self.vintage.partition("-")
+        if month:
+            n = int(year) * 12 + int(month) - 1
+            return n, n
+        return int(year) * 12, int(year) * 12 + 11
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,14 @@ class Declaration:
     @property
     def vintage_tolerance_months(self) -> int:
         return self.period.get("vintage_tolerance_months", 0)
+
+    @property
+    def country(self) -> str:
+        return self.declarant.get("country", "CN")
+
+    @property
+    def recycled_content_rule(self) -> str:
+        return self.product.get("recycled_content_rule", "cut-off")
 
     @property
     def output_t(self) -> float:
@@ -119,6 +139,8 @@ def _value(spec: Field, raw, file: str, where: str):
             raise InputError(file, where, raw, f"{spec.en} between {low:g} and {high:g} {spec.unit}".rstrip(),
                              _slip_hint(raw, low, high))
         return raw
+    if spec.kind == "month":
+        return _month(raw, spec, file, where)
     if spec.kind == "date":
         if isinstance(raw, dt.datetime):
             return raw.date()
@@ -139,6 +161,25 @@ def _value(spec: Field, raw, file: str, where: str):
     if spec.kind == "choice" and text not in spec.choices:
         raise InputError(file, where, raw, f"one of {list(spec.choices)}")
     return text
+
+
+MONTH = re.compile(r"^(\d{4})(?:-(\d{1,2}))?$")
+
+
+def _month(raw, spec: Field, file: str, where: str) -> str:
+    """A year (2024) or a month (2024-03) of generation, normalised to "YYYY" or "YYYY-MM"."""
+    if isinstance(raw, (dt.date, dt.datetime)):
+        raw = f"{raw.year}-{raw.month:02d}"
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    match = MONTH.match(str(raw).strip()) if not isinstance(raw, bool) else None
+    if not match or (match[2] and not 1 <= int(match[2]) <= 12):
+        raise InputError(file, where, raw, "a year (2024) or a month as YYYY-MM (2024-03)")
+    year = int(match[1])
+    low, high = spec.plausible or (0, 9999)
+    if not low <= year <= high:
+        raise InputError(file, where, raw, f"a year between {low:g} and {high:g}")
+    return f"{year}-{int(match[2]):02d}" if match[2] else str(year)
 
 
 def flatten(record: dict, prefix: str = "") -> dict:

@@ -199,13 +199,15 @@ class Engine:
         for code in queue:  # breadth-first; `queue` grows while we walk it
             p = processes[code]
             inputs = []
+            freight = p.stage == "transport"  # a freight process is transport, whatever it burns
             for e in p.inputs:
                 supplier = route.supplier(code, e.target) if route else e.target
-                inputs.append(Line(supplier, e.amount, Label(p.stage, source_of(supplier))))
+                inputs.append(Line(supplier, e.amount, Label(p.stage, "transport" if freight else source_of(supplier))))
                 if processes[supplier].stage is not None and supplier not in seen:
                     seen.add(supplier)
                     queue.append(supplier)
-            emissions = [Line(e.target, e.amount, Label(p.stage, direct_source(p.stage, e.target)))
+            emissions = [Line(e.target, e.amount,
+                              Label(p.stage, "transport" if freight else direct_source(p.stage, e.target)))
                          for e in p.emissions]
             rows.append(ForegroundRow(code, p.stage, inputs, emissions))
         return rows

@@ -14,8 +14,7 @@ from greenal.declaration.model import Declaration
 from greenal.errors import InputError
 from greenal.lca.engine import Engine, Footprint, Foreground, ForegroundRow, Label, Line, direct_source, source_of
 from greenal.model import electricity
-from greenal.model.formulas import (anode_co2_t_per_t, carbonate_co2_t, fuel_co2_kg_per_mj, fuel_mj, parameters,
-                                    pfc_slope)
+from greenal.model.formulas import anode_co2_t_per_t, carbonate_co2_t, fuel_mj, parameters, pfc_slope
 
 STAGE_DEFAULTS = {"refining": "refining-alumina-cn-diasporic", "anode": "anode-prebake-global",
                   "electrolysis": "electrolysis-prebake-cn", "casting": "casting-ingot-global",
@@ -23,8 +22,17 @@ STAGE_DEFAULTS = {"refining": "refining-alumina-cn-diasporic", "anode": "anode-p
 PRODUCT_STAGE = {"primary-liquid": "electrolysis", "primary-ingot": "casting", "alumina": "refining",
                  "recycled-ingot": "recycling"}
 DEFAULT_CHAIN_ROUTE = "cn-average"
-PRIMARY_INGOT = "casting-ingot-global"  # process scrap carries the primary footprint (S17), via cn-average
+PRIMARY_INGOT = "casting-ingot-global"  # primary origin of pre-consumer scrap, via cn-average (S17)
 SCRAP_FREE = "scrap-post-consumer"
+# How bought scrap is charged (product.recycled_content_rule), printed with every result.
+RECYCLED_CONTENT_RULES = {
+    "cut-off": "cut-off: pre- and post-consumer scrap enter burden-free, carrying only their collection, "
+               "preparation and remelting (recycled-content approach, ISO 14067:2018 6.4.6.3 / GB/T 24067-2024); "
+               "run-around scrap is internal and carries no primary burden",
+    "pre-consumer-primary": "pre-consumer scrap carries the footprint of its primary origin (Chinese primary ingot, "
+                            "cn-average route; Hydro methodology note, S17); post-consumer scrap enters burden-free; "
+                            "run-around scrap is internal and carries no primary burden",
+}
 # declared field -> (input of the default process it sets, factor from the field's unit to the input's unit)
 FIELD_INPUTS = {
     "refining": {"bauxite_t_per_t": ("mining-bauxite-global", 1.0), "caustic_soda_kg_per_t": ("material-caustic-soda", 1e-3),
@@ -48,6 +56,11 @@ class DeclarationResult:
     site_kwh_per_t: dict[str, float]  # kWh per t of declared product, by stage
     scaling: dict[str, float]  # units of each foreground row's product per t of declared product
     market_foreground: Foreground  # what the market-based footprint was computed on (for provenance)
+    notes: tuple[str, ...] = ()  # warnings a reader of the result must see (certificates, defaults, lime)
+
+    @property
+    def recycled_content_rule(self) -> str:
+        return RECYCLED_CONTENT_RULES[self.declaration.recycled_content_rule]
 
     def scope2_official_t_per_t(self) -> dict[str, float]:
         """Scope 2 of purchased grid power with the official combustion-only factors (t CO2/t)."""
@@ -59,6 +72,7 @@ class DeclarationResult:
 class SiteModel:
     def __init__(self, engine: Engine, decl: Declaration):
         self.engine, self.decl = engine, decl
+        self.notes: list[str] = []
         self.inventory = engine.inventory
         self.route = self.inventory.routes[DEFAULT_CHAIN_ROUTE]
         self.suppliers = {"refining": self._supplier("alumina_from", "refining"),
@@ -91,19 +105,23 @@ class SiteModel:
             if kg:
                 emissions.append(Line(flow, kg, Label(stage, source, 1, primary)))
 
+        def burn(process: str, mj: float, primary: bool):
+            """Fuel burned on site: combustion gases (scope 1) and the fuel's supply chain (scope 3),
+            from the fuel's one burned process, as for captive plants."""
+            for sub in self.inventory.processes[process].exchanges:
+                if sub.kind == "technosphere":
+                    buy(sub.target, sub.amount * mj, primary, 3, "fuel")
+                else:
+                    emit(sub.target, sub.amount * mj, primary, "fuel")
+
         declared_fuels = {k: v for k, v in values.items() if k.startswith("fuels.")}
         kwh, kwh_primary = self._kwh(stage, values, default)
         for e in default.inputs:
-            supplier = self.inventory.processes[e.target]
             if e.target.startswith("electricity-"):
                 continue  # replaced by the site's supply below
             if e.target.startswith("fuel-") and e.target.endswith("-burned"):
-                if not declared_fuels:  # default fuel: combustion on site (scope 1) and its supply chain (scope 3)
-                    for sub in supplier.exchanges:
-                        if sub.kind == "technosphere":
-                            buy(sub.target, sub.amount * e.amount, False, 3, "fuel")
-                        else:
-                            emit(sub.target, sub.amount * e.amount, False, "fuel")
+                if not declared_fuels:  # the default process's fuels, unless the site declares its own
+                    burn(e.target, e.amount, False)
                 continue
             target, amount, primary = self._chain_input(stage, e.target, e.amount, values)
             buy(target, amount, primary)
@@ -113,13 +131,11 @@ class SiteModel:
                 buy(target, values[key] * factor, True)
                 if target == "mining-bauxite-global":  # bauxite freight follows the bauxite (per t bauxite)
                     inputs[:] = [line for line in inputs if line.target != "transport-bauxite-sea-freight"]
-                    buy("transport-bauxite-sea-freight", values[key], True)
+                    buy("transport-bauxite-sea-freight", values[key], True, 3, "transport")
         for fuel in FUELS:
             key = next((k for k in declared_fuels if k.startswith(f"fuels.{fuel}_")), None)
             if key:
-                mj = fuel_mj(fuel, values[key])
-                buy(parameters()["fuels"][fuel]["upstream"], mj, True, 3, "fuel")
-                emit("co2-fossil", mj * fuel_co2_kg_per_mj(fuel), True, "fuel")
+                burn(electricity.burned_fuel(fuel), fuel_mj(fuel, values[key]), True)
         for line in supply:
             label = Label(stage, "electricity", line.scope, line.primary and kwh_primary)
             (inputs if line.kind == "input" else emissions).append(Line(line.target, line.amount * kwh, label))
@@ -169,9 +185,22 @@ class SiteModel:
             if key.startswith("carbonates."):
                 carbonate = key.split(".")[1].removesuffix("_kg_per_t")
                 emit("co2-fossil", carbonate_co2_t(carbonate, value), True, "carbonates")
-        if "limestone_kg_per_t" in values:
-            emit("co2-fossil", carbonate_co2_t("CaCO3", values["limestone_kg_per_t"]), True, "carbonates")
+        if values.get("limestone_kg_per_t"):
+            emit("co2-fossil", self._limestone_co2_kg(values), True, "carbonates")
         return out
+
+    def _limestone_co2_kg(self, values: dict) -> float:
+        """Limestone calcined on site: with a measured CaCO3 content, kg x purity x 0.440
+        (CETS-AG-04.01-2024 碳酸盐分解); else kg x 0.405 t CO2/t limestone (2013 guideline)."""
+        kg = values["limestone_kg_per_t"]
+        if values.get("lime_kg_per_t"):
+            self.notes.append(
+                f"refining: lime bought ({values['lime_kg_per_t']:g} kg/t) and limestone calcined on site "
+                f"({kg:g} kg/t) are both declared; lime burned on site must not also be declared as lime bought, "
+                "or its calcination CO2 is counted twice")
+        if "limestone_caco3_pct" in values:
+            return carbonate_co2_t("CaCO3", kg * values["limestone_caco3_pct"] / 100)
+        return kg * parameters()["limestone_co2_t_per_t"]["value"]
 
     def _pfc(self, values: dict, default) -> tuple[float, float, bool]:
         """Measured CF4/C2F6, else the slope method on AEM, else the default factors."""
@@ -193,21 +222,26 @@ class SiteModel:
         return "CN-ETS" if values.get("c2f6_ratio") == "cn-ets" else values.get("cell_technology", "CWPB")
 
     def _recycling_inputs(self, row: ForegroundRow) -> ForegroundRow:
+        """Scrap by class. Run-around scrap (厂内返回料) is internal: it costs only its remelting and
+        its melt loss, which the bought metal makes up. Bought scrap follows the declared
+        recycled-content rule."""
         values = self.decl.stages["recycling"]
-        scrap = {k: values[k] for k in ("scrap_post_consumer_t_per_t", "scrap_pre_consumer_t_per_t",
-                                        "scrap_process_t_per_t") if k in values}
+        keys = ("scrap_post_consumer_t_per_t", "scrap_pre_consumer_t_per_t", "scrap_process_t_per_t")
+        scrap = {k: values[k] for k in keys if k in values}
         if not scrap:
             return row
-        if sum(scrap.values()) < 1.0:
+        bought = scrap.get("scrap_post_consumer_t_per_t", 0) + scrap.get("scrap_pre_consumer_t_per_t", 0)
+        if bought < 1.0:
             raise InputError(self.decl.file, self.decl.locate("recycling", "scrap_post_consumer_t_per_t"),
-                             f"{sum(scrap.values()):g} t/t", "scrap inputs adding up to at least 1 t per t of ingot "
-                             "(metal out cannot exceed metal in)")
+                             f"{bought:g} t/t", "pre- and post-consumer scrap adding up to at least 1 t per t of ingot "
+                             "(metal out cannot exceed metal bought; run-around scrap returns within the plant)")
         inputs = [line for line in row.inputs if line.target != SCRAP_FREE]
-        burden_free = scrap.get("scrap_post_consumer_t_per_t", 0) + scrap.get("scrap_pre_consumer_t_per_t", 0)
-        if burden_free:
-            inputs.append(Line(SCRAP_FREE, burden_free, Label("recycling", "materials", 3, True)))
-        if scrap.get("scrap_process_t_per_t"):
-            inputs.append(Line(PRIMARY_INGOT, scrap["scrap_process_t_per_t"], Label("recycling", "intermediates", 3, True)))
+        pre = scrap.get("scrap_pre_consumer_t_per_t", 0)
+        primary_origin = pre if self.decl.recycled_content_rule == "pre-consumer-primary" else 0.0
+        if bought - primary_origin:
+            inputs.append(Line(SCRAP_FREE, bought - primary_origin, Label("recycling", "materials", 3, True)))
+        if primary_origin:
+            inputs.append(Line(PRIMARY_INGOT, primary_origin, Label("recycling", "intermediates", 3, True)))
         return ForegroundRow(row.code, row.stage, inputs, row.emissions)
 
     # --- the whole system ------------------------------------------------------------------
@@ -244,26 +278,13 @@ def _upstream(row: ForegroundRow) -> ForegroundRow:
 
 def declaration_footprint(engine: Engine, decl: Declaration) -> DeclarationResult:
     """Location-based and market-based footprints of one tonne of the declared product."""
-    account = electricity.account(decl, engine.inventory)
     model = SiteModel(engine, decl)
-    location, kwh = model.foreground(account.location, "location-based")
-    market, _ = model.foreground(account.market, "market-based")
-    scaling = engine.scaling(location)
+    bare, kwh = model.foreground((), "scaling")  # the chain's amounts do not depend on the supply
+    scaling = engine.scaling(bare)
     site_kwh_per_t = {stage: kwh[stage] * scaling[site_code(stage)] for stage in kwh}
-    _check_supplies_against_use(decl, account, sum(site_kwh_per_t.values()))
+    use_mwh = sum(site_kwh_per_t.values()) * decl.output_t / 1000
+    account = electricity.account(decl, engine.inventory, use_mwh or None)
+    location, _ = model.foreground(account.location, "location-based")
+    market, _ = model.foreground(account.market, "market-based")
     return DeclarationResult(decl, engine.footprint(location), engine.footprint(market), account, site_kwh_per_t,
-                             scaling, market)
-
-
-def _check_supplies_against_use(decl: Declaration, account, kwh_per_t: float) -> None:
-    """Supplies (MWh in the period) and declared use (kWh/t x output) must agree in magnitude:
-    a factor near 1000 between them is a kWh/MWh slip."""
-    if not decl.supplies or kwh_per_t <= 0:
-        return
-    use_mwh = kwh_per_t * decl.output_t / 1000
-    ratio = account.consumption_mwh / use_mwh
-    if ratio > 30 or ratio < 1 / 30:
-        hint = ("x 1000 apart: were the supplies given in kWh instead of MWh?" if ratio > 30
-                else "1000 x apart: were the supplies given in GWh, or the output in kt?")
-        raise InputError(decl.file, decl.locate("electricity", "supplies"), f"{account.consumption_mwh:g} MWh",
-                         f"about {use_mwh:g} MWh, the declared use ({kwh_per_t:g} kWh/t x {decl.output_t:g} t)", hint)
+                             scaling, market, account.notes + tuple(dict.fromkeys(model.notes)))

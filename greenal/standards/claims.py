@@ -7,8 +7,15 @@ from greenal.standards.measures import SMELTER_STAGES, ac_kwh, co2e_t_per_t
 
 
 def smelter_scope12(ctx):
-    """Scope 1+2 of the smelter site (anode plant, potlines, casthouse), market-based."""
-    return co2e_t_per_t(ctx.result.market, ctx.gwp, scopes=(1, 2), stages=SMELTER_STAGES)
+    """Scope 1+2 of the smelter site (anode plant, potlines, casthouse): scope 1 on site (captive
+    plants included) plus scope 2 market-based by the GHG Protocol definition (Scope 2 Guidance
+    2015: combustion factors of the power bought, certificates and residual mix), not life-cycle."""
+    account = ctx.result.electricity
+    if account.default_supply:
+        return Missing("electricity.supplies")
+    kwh = sum(v for stage, v in ctx.result.site_kwh_per_t.items() if stage in SMELTER_STAGES)
+    scope1 = co2e_t_per_t(ctx.result.market, ctx.gwp, scopes=(1,), stages=SMELTER_STAGES)
+    return scope1 + kwh * account.scope2_market_kg_per_kwh / 1000
 
 
 def cradle_to_gate(ctx):
@@ -27,6 +34,12 @@ def electrolysis_electricity_intensity(ctx):
         return Missing("electrolysis.ac_kwh_per_t")
     return 1e6 * co2e_t_per_t(ctx.result.market, ctx.gwp, stages=("electrolysis",), sources=("electricity",)) / kwh
 
+
+SCOPE2_MARKET = ("scope 2 market-based, GHG Protocol definition (combustion factors: residual mix, certificates "
+                 "0, contracts at their technology), not life-cycle")
+ELECTRICITY_BASIS = {"smelter_scope12_t_per_t": SCOPE2_MARKET,
+                     "cradle_to_gate_market_t_per_t": "life-cycle factors (GB/T 24067-2024), market-based: certificates at their technology, the rest at the residual mix",
+                     "electrolysis_electricity_g_per_kwh": "life-cycle factors (GB/T 24067-2024), market-based: certificates at their technology, the rest at the residual mix"}
 
 INDICATORS = {"smelter_scope12_t_per_t": smelter_scope12, "cradle_to_gate_market_t_per_t": cradle_to_gate,
               "cbam_direct_t_per_t": direct, "electrolysis_mwh_per_t": electrolysis_mwh,

@@ -10,8 +10,11 @@ def green_aluminium_t(ctx):
     ac = ac_kwh(ctx)
     if isinstance(ac, Missing):
         return ac
+    green = green_mwh(ctx)
+    if isinstance(green, Missing):
+        return green
     liquid_output_t = ctx.decl.output_t * ctx.per_t("electrolysis")
-    return min(green_mwh(ctx.decl) / (ac / 1000), liquid_output_t)
+    return min(green / (ac / 1000), liquid_output_t)
 
 
 def green_share(ctx):
@@ -20,5 +23,10 @@ def green_share(ctx):
         return tonnes
     return 100 * tonnes / (ctx.decl.output_t * ctx.per_t("electrolysis"))
 
+
+ELECTRICITY_BASIS = {
+    "green_aluminium_t": "green MWh = 绿证 / 绿电交易 retired and own renewables that kept their certificates "
+                         "(发改能源〔2023〕1044号)",
+    "green_aluminium_share_pct": "green MWh = 绿证 / 绿电交易 retired and own renewables that kept their certificates"}
 
 INDICATORS = {"green_aluminium_t": green_aluminium_t, "green_aluminium_share_pct": green_share}

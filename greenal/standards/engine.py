@@ -7,7 +7,7 @@ insufficient data, or information (numbers without a verdict).
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import yaml
@@ -219,11 +219,24 @@ def assess(result, scheme_codes: list[str] | None = None, gwp: str = "ar6") -> l
         for rule in scheme.rules:
             if rule.level != "plant":
                 continue
-            verdicts.append(judge(rule, indicator(rule, context), product=decl.product["kind"],
-                                  province=decl.declarant.get("province"),
-                                  start_year=decl.product.get("smelter_start_year"),
-                                  assessment_year=decl.period["end"].year))
+            value = indicator(rule, context)
+            if result.electricity.default_supply and "CO2" in rule.unit:
+                # no supplies declared: the footprint rests on a conservative default, never a claim
+                value = Missing("electricity.supplies")
+            verdict = judge(rule, value, product=decl.product["kind"], province=decl.declarant.get("province"),
+                            start_year=decl.product.get("smelter_start_year"),
+                            assessment_year=decl.period["end"].year)
+            basis = electricity_basis(rule)
+            if basis and verdict.verdict != "not applicable":
+                verdict = replace(verdict, note="; ".join(x for x in (verdict.note, f"electricity: {basis}") if x))
+            verdicts.append(verdict)
     return verdicts
+
+
+def electricity_basis(rule: Rule) -> str:
+    """The electricity basis the rule's frame uses (each module's ELECTRICITY_BASIS)."""
+    module = importlib.import_module(f"greenal.standards.{schemes()[rule.scheme].module}")
+    return getattr(module, "ELECTRICITY_BASIS", {}).get(rule.indicator, "")
 
 
 def _chosen(scheme_codes):

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from greenal.declaration.fields import FUELS
-from greenal.model.electricity import NON_FOSSIL
 from greenal.model.formulas import fuel_mj, parameters
 from greenal.standards.engine import Missing
 
 SMELTER_STAGES = ("anode", "electrolysis", "casting", "recycling")  # the smelter or recycler site
-OWN_RENEWABLE = {"hydro": "hydro", "wind": "wind-onshore", "solar": "solar-pv-utility"}
 
 
 def co2e_t_per_t(footprint, gwp: str, *, scopes=(1, 2, 3), stages=None, sources=None, exclude_sources=()) -> float:
@@ -38,12 +36,11 @@ def ac_kwh(ctx):
     return Missing("electrolysis.ac_kwh_per_t") if value is None else value
 
 
-def green_mwh(decl) -> float:
-    """Electricity with its renewable attributes: certificates retired, own renewables that kept
-    their certificates, renewable PPAs and direct lines."""
-    own = sum(s.mwh for s in decl.supplies if s.kind in OWN_RENEWABLE and not s.certificates_sold)
-    contracted = sum(s.mwh for s in decl.supplies if s.kind in ("ppa", "direct-line") and s.technology in NON_FOSSIL)
-    return own + contracted + sum(c.mwh for c in decl.certificates)
+def green_mwh(ctx):
+    """Electricity with its renewable attributes (the electricity account's rules: in China only
+    certificates and own renewables that kept them; elsewhere renewable contracts too)."""
+    account = ctx.result.electricity
+    return Missing("electricity.supplies") if account.default_supply else account.green_mwh
 
 
 def grid_non_fossil_share(year: int, inventory) -> float:

@@ -10,15 +10,14 @@ from greenal.standards.measures import green_mwh, grid_non_fossil_share
 def clean_electricity_share(ctx):
     """Share of electricity from non-fossil sources (greenal's reading of 清洁能源使用比例 for
     electricity): renewable attributes held, plus the non-fossil share of uncovered grid power."""
-    decl = ctx.decl
-    if not decl.supplies:
-        return Missing("electricity.supplies")
     account = ctx.result.electricity
-    covered = account.certified_mwh / (account.grid_mwh + account.null_mwh) if account.certified_mwh else 0.0
+    green = green_mwh(ctx)
+    if isinstance(green, Missing):
+        return green
     inventory = bundled_inventory()
-    grid_clean = sum(s.mwh * (1 - covered) * grid_non_fossil_share(s.factor_year, inventory)
-                     for s in decl.supplies if s.kind == "grid")
-    return 100 * (green_mwh(decl) + grid_clean) / account.consumption_mwh
+    grid_clean = sum((s.mwh - s.certified_mwh) * grid_non_fossil_share(s.residual_year, inventory)
+                     for s in account.supplies if s.residual_year is not None)
+    return 100 * (green + grid_clean) / account.consumption_mwh
 
 
 def red_mud(ctx, coastal=None):
