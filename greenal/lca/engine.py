@@ -242,6 +242,17 @@ class Engine:
                 contributions[line.label][self.flow_index[line.target]] += line.amount * scaling[row.code]
         return Footprint(foreground.name, f"{amount:g} {foreground.unit}", dict(contributions), self.inventory)
 
+    def line_flows(self, lines) -> np.ndarray:
+        """Cradle-to-gate kg per flow of a set of lines (purchases from the background and direct
+        emissions, each with `kind`, `target` and `amount`): e.g. one kWh of a supply."""
+        out = np.zeros(len(self.flow_index))
+        for line in lines:
+            if line.kind == "input":
+                out += self.unit_inventories[self.background_index[line.target]] * line.amount
+            else:
+                out[self.flow_index[line.target]] += line.amount
+        return out
+
     def supply(self, foreground: Foreground, amount: float = 1.0) -> dict[str, float]:
         """Every process the footprint used (foreground and background) with its amount, in the
         process's own unit, per `amount` of the declared product: the provenance of a result."""

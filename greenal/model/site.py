@@ -7,7 +7,7 @@ chains (purchased alumina or anodes, bauxite) keep the cn-average route's Chines
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from greenal.declaration.fields import FUELS
 from greenal.declaration.model import Declaration
@@ -57,6 +57,14 @@ class DeclarationResult:
     scaling: dict[str, float]  # units of each foreground row's product per t of declared product
     market_foreground: Foreground  # what the market-based footprint was computed on (for provenance)
     notes: tuple[str, ...] = ()  # warnings a reader of the result must see (certificates, defaults, lime)
+    # supply id -> basis ("location", "market") -> kg of each flow per kWh of that supply, life-cycle
+    supply_flows_per_kwh: dict = field(default_factory=dict)
+
+    def supply_life_cycle_kg_per_kwh(self, gwp: str) -> dict[str, dict[str, float]]:
+        """Each supply's life-cycle factor (kg CO2e per kWh) on both bases."""
+        cf = self.location._cf(gwp)
+        return {sid: {basis: float(flows @ cf) for basis, flows in bases.items()}
+                for sid, bases in self.supply_flows_per_kwh.items()}
 
     @property
     def recycled_content_rule(self) -> str:
@@ -286,5 +294,7 @@ def declaration_footprint(engine: Engine, decl: Declaration) -> DeclarationResul
     account = electricity.account(decl, engine.inventory, use_mwh or None)
     location, _ = model.foreground(account.location, "location-based")
     market, _ = model.foreground(account.market, "market-based")
+    supply_flows = {s.id: {basis: engine.line_flows(getattr(s, basis)) for basis in ("location", "market")}
+                    for s in account.supplies}
     return DeclarationResult(decl, engine.footprint(location), engine.footprint(market), account, site_kwh_per_t,
-                             scaling, market, account.notes + tuple(dict.fromkeys(model.notes)))
+                             scaling, market, account.notes + tuple(dict.fromkeys(model.notes)), supply_flows)

@@ -56,5 +56,36 @@ def declaration_document(result, gwp: str) -> dict:
             "certificates": [c.id for c in decl.certificates],
             "scope2_official_t_per_t": result.scope2_official_t_per_t(),
             "official_factors": list(result.electricity.factors),
+            "default_supply": result.electricity.default_supply,
+            "residual_basis": residual_basis(result),
+            "supply_factors": supply_factors(result, gwp),
         },
+        "recycled_content_rule": result.recycled_content_rule,
+        "notes": list(result.notes),
     }
+
+
+def supply_factors(result, gwp: str) -> list[dict]:
+    """Each supply with its MWh and its factor on every basis, and how each was chosen."""
+    life_cycle = result.supply_life_cycle_kg_per_kwh(gwp)
+    rows = []
+    for s in result.electricity.supplies:
+        rows.append({"id": s.id, "kind": s.kind, "technology": s.supply.technology or "", "mwh": s.mwh,
+                     "certified_mwh": s.certified_mwh, "green": s.green, "supplier_specific": s.supplier_specific,
+                     "evidence": s.supply.evidence or "",
+                     "life_cycle_location_kg_per_kwh": life_cycle[s.id]["location"],
+                     "life_cycle_market_kg_per_kwh": life_cycle[s.id]["market"],
+                     **{f"{basis.replace('-', '_')}_kg_per_kwh": s.official_kg_per_kwh[basis]
+                        for basis in ("scope2-location", "scope2-market", "cbam")},
+                     "basis_notes": {k: v for k, v in s.basis_notes.items() if k != "codes"}})
+    return rows
+
+
+def residual_basis(result) -> str:
+    """The residual factor uncovered power takes market-based (MEE/NBS national excluding
+    market-traded non-fossil power), named with its year and value."""
+    years = sorted({s.residual_year for s in result.electricity.supplies if s.residual_year is not None})
+    inventory = result.location.inventory
+    return "; ".join(f"MEE/NBS national excluding market-traded non-fossil {y}: "
+                     f"{inventory.processes[f'electricity-cn-mee-residual-{y}'].exchanges[0].amount:g} kg CO2/kWh"
+                     for y in years)
