@@ -203,12 +203,16 @@ def _process_records(path: Path, root: Path) -> list[tuple[str, dict]]:
     if "table" not in data:
         return [("", data)]
     table = data["table"]
+    # `templates` (a list) makes several processes from each row, e.g. a grid mix at the plant
+    # and the same mix delivered after network losses; `template` makes one.
+    templates = table.get("templates") or [table.get("template")]
     records = []
     for i, row in enumerate(table.get("rows") or []):
-        try:
-            records.append((f"rows[{i}] ", _fill(table["template"], row)))
-        except KeyError as exc:
-            raise InputError(file, f"table.rows[{i}]", row, f"a value for placeholder {exc}") from None
+        for template in templates:
+            try:
+                records.append((f"rows[{i}] ", _fill(template, row)))
+            except KeyError as exc:
+                raise InputError(file, f"table.rows[{i}]", row, f"a value for placeholder {exc}") from None
     return records
 
 

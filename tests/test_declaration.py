@@ -2,9 +2,16 @@
 heat rate, null power, certificate rules, and the formulas applied to site data."""
 import pytest
 from conftest import potline_declaration
+from test_lifecycle_electricity import by_hand
 
 from greenal.errors import InputError
 from greenal.model.site import declaration_footprint
+
+def grid_lc(factor: float, fossil: float) -> float:
+    """Life-cycle kg CO2e (AR6) per kWh delivered of a Chinese grid row, by hand: official factor
+    + coal upstream and CH4/N2O + non-fossil at the hydro median, over (1 - T&D losses)."""
+    return by_hand({"factor": factor, "fossil": fossil})[1]
+
 
 BASE_SUPPLY = {"id": "grid", "kind": "grid", "mwh": 1_350_000, "grid": "national", "factor_year": 2022}
 
@@ -41,9 +48,7 @@ def test_life_cycle_market_based_uses_residual_mix_and_certificate_technology(en
     life-cycle median of their technology (IPCC AR5: wind onshore 11 g/kWh)."""
     decl = declaration(electricity__certificates=[gec(540_000)])
     result = declaration_footprint(engine, decl)
-    coal, hydro = 0.820, 0.024  # IPCC AR5 medians, kg CO2e/kWh
-    residual_lc = 0.5856 / 0.8325 * coal + (1 - 0.5856 / 0.8325) * hydro
-    national_lc = 0.5366 / 0.8325 * coal + (1 - 0.5366 / 0.8325) * hydro
+    residual_lc, national_lc = grid_lc(0.5856, 0.8325), grid_lc(0.5366, 0.8325)  # MEE/NBS 2022
     market_kg = 13_500 * (0.6 * residual_lc + 0.4 * 0.011)
     location_kg = 13_500 * national_lc
     assert potline_electricity_kg(result.market) == pytest.approx(market_kg, rel=1e-9)
@@ -72,7 +77,7 @@ def test_null_power_counts_as_residual(engine):
     supplies = [{"id": "own-hydro", "kind": "hydro", "mwh": 1_350_000, "certificates_sold": True, "factor_year": 2022}]
     sold = declaration_footprint(engine, declaration(electricity__supplies=supplies))
     kept = declaration_footprint(engine, declaration(electricity__supplies=[{**supplies[0], "certificates_sold": False}]))
-    residual_lc = 0.5856 / 0.8325 * 0.820 + (1 - 0.5856 / 0.8325) * 0.024
+    residual_lc = grid_lc(0.5856, 0.8325)
     assert potline_electricity_kg(sold.market) == pytest.approx(13_500 * residual_lc, rel=1e-9)
     assert potline_electricity_kg(sold.location) == pytest.approx(13_500 * 0.024, rel=1e-9)
     assert potline_electricity_kg(kept.market) == pytest.approx(13_500 * 0.024, rel=1e-9)
@@ -179,14 +184,13 @@ def test_ppa_direct_line_and_captive_gas(engine):
         {"id": "gas", "kind": "captive-gas", "mwh": third, "heat_rate_gce_per_kwh": 220},
     ]
     result = declaration_footprint(engine, declaration(electricity__supplies=supplies))
-    lc = {code: co2e_per_unit(code) for code in ("electricity-lc-cn-south-2022",
-                                                          "electricity-lc-cn-residual-2022", "electricity-tech-hydro")}
+    lc = {"south": grid_lc(0.3869, 0.8325), "residual": grid_lc(0.5856, 0.8325), "hydro": 0.024}
     gas_kg_per_kwh = 0.220 * 29.307 * co2e_per_unit("fuel-natural-gas-burned")
     kwh = 13_500 / 3
     assert potline_electricity_kg(result.location) == pytest.approx(
-        kwh * (lc["electricity-lc-cn-south-2022"] + lc["electricity-tech-hydro"] + gas_kg_per_kwh), rel=1e-9)
+        kwh * (lc["south"] + lc["hydro"] + gas_kg_per_kwh), rel=1e-9)
     assert potline_electricity_kg(result.market) == pytest.approx(
-        kwh * (2 * lc["electricity-lc-cn-residual-2022"] + gas_kg_per_kwh), rel=1e-9)
+        kwh * (2 * lc["residual"] + gas_kg_per_kwh), rel=1e-9)
     official = result.scope2_official_t_per_t()
     assert official["location"] == pytest.approx(4.5 * 0.3869, rel=1e-12)  # PPA at its grid, direct line hydro 0
     assert official["market"] == pytest.approx(9.0 * 0.5856, rel=1e-12)  # both contracts at the residual

@@ -35,7 +35,11 @@ def read_processes() -> dict:
     processes = {}
     for path in sorted((ROOT / "inventories").glob("*/*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        records = [fill(data["table"]["template"], r) for r in data["table"]["rows"]] if "table" in data else [data]
+        if "table" in data:  # a table: one process per row and template
+            templates = data["table"].get("templates") or [data["table"]["template"]]
+            records = [fill(t, r) for r in data["table"]["rows"] for t in templates]
+        else:
+            records = [data]
         for record in records:
             processes[record["code"]] = record
     return processes

@@ -43,8 +43,9 @@ def test_changed_data_rebuild_the_project_and_drop_the_old_one(tmp_path):
     assert new != old
     base = Engine(load_inventory(), tmp_path / "other").route_footprint("global-average").flow_kg()["co2-fossil"]
     got = engine.route_footprint("global-average").flow_kg()["co2-fossil"]
-    # 68 MJ more natural gas burned per t ingot at 0.0561 kg CO2/MJ
-    assert got - base == pytest.approx(68 * 0.0561, rel=1e-9)
+    # 68 MJ more natural gas burned per t ingot: combustion CC 15.3 tC/TJ x OF 0.99 x 44/12
+    # (CN guideline defaults, = parameters.yaml) + supply-chain CO2 (EA EPR 0.0632 - IPCC 0.0561)
+    assert got - base == pytest.approx(68 * (15.3e-3 * 0.99 * 44 / 12 + (0.0632 - 0.0561)), rel=1e-9)
 
 
 def test_interrupted_build_is_redone(tmp_path):
