@@ -113,6 +113,15 @@ def _render_declaration(d: dict) -> str:
             f" · market {e['scope2_official_t_per_t']['market']:.5f} t CO2/t",
             f"primary (site) data share: location {loc['primary_data_share']:.1%} · market {mkt['primary_data_share']:.1%}",
             ""]
+    if e["residual_basis"]:
+        out += [f"market-based residual basis: {e['residual_basis']}"]
+    out += ["", _table(["supply", "MWh", "certified MWh", "life-cycle loc kg/kWh", "life-cycle mkt kg/kWh",
+                        "scope 2 mkt kg/kWh"],
+                       [[s["id"] + (" (supplier-specific)" if s["supplier_specific"] else ""), s["mwh"],
+                         s["certified_mwh"], s["life_cycle_location_kg_per_kwh"], s["life_cycle_market_kg_per_kwh"],
+                         s["scope2_market_kg_per_kwh"]] for s in e["supply_factors"]]), "",
+            f"recycled-content rule: {d['recycled_content_rule']}", ""]
+    out += [f"note: {n}" for n in d["notes"]]
     return "\n".join(out)
 
 

@@ -27,7 +27,7 @@ SCRAP_FREE = "scrap-post-consumer"
 # How bought scrap is charged (product.recycled_content_rule), printed with every result.
 RECYCLED_CONTENT_RULES = {
     "cut-off": "cut-off: pre- and post-consumer scrap enter burden-free, carrying only their collection, "
-               "preparation and remelting (recycled-content approach, ISO 14067:2018 6.4.6.3 / GB/T 24067-2024); "
+               "preparation and remelting (recycled-content approach; ISO 14067:2018 6.4 asks the recycling allocation to be stated); "
                "run-around scrap is internal and carries no primary burden",
     "pre-consumer-primary": "pre-consumer scrap carries the footprint of its primary origin (Chinese primary ingot, "
                             "cn-average route; Hydro methodology note, S17); post-consumer scrap enters burden-free; "
