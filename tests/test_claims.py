@@ -246,3 +246,18 @@ def test_unsplit_co2e_share_is_stated(engine, tmp_path):
     if unsplit:
         (page,) = [p for p in write_reports(result, engine, ["html"], "en", tmp_path) if p.name.endswith("-report.html")]
         assert "not split by gas in the source" in page.read_text(encoding="utf-8")
+
+
+def test_every_verdict_note_has_both_languages():
+    import re
+
+    from greenal.report.html import messages
+
+    catalogue = messages()
+    keys = set()
+    for path in (ROOT / "greenal" / "standards").glob("*.py"):
+        keys |= set(re.findall(r'(?:note|NotApplicable)\(\s*"([a-z0-9_]+)"', path.read_text(encoding="utf-8")))
+    keys |= {"note_missing", "na_coastal", "na_inland"}
+    assert len(keys) > 10
+    for key in keys:
+        assert set(catalogue[key]) == {"zh", "en"}, key
