@@ -257,7 +257,7 @@ def test_every_verdict_note_has_both_languages():
     keys = set()
     for path in (ROOT / "greenal" / "standards").glob("*.py"):
         keys |= set(re.findall(r'(?:note|NotApplicable)\(\s*"([a-z0-9_]+)"', path.read_text(encoding="utf-8")))
-    keys |= {"note_missing", "na_coastal", "na_inland"}
+    keys |= {"note_missing", "na_coastal", "na_inland", "note_deadline_for_older_pass", "note_deadline_for_older_fail"}
     assert len(keys) > 10
     for key in keys:
         assert set(catalogue[key]) == {"zh", "en"}, key

@@ -328,8 +328,8 @@ def judge(rule: Rule, value, *, product: str | None = None, province: str | None
     older = rule.deadline_for_older
     if older and start_year is not None and start_year < older["before"] and (assessment_year or 0) < older["from"]:
         return Verdict(rule, "not applicable", value, margin,
-                       notes=notes + (note("note_deadline_for_older", start=start_year, year=older["from"],
-                                           would=verdict.verdict),))
+                       notes=notes + (note(f"note_deadline_for_older_{verdict.verdict}", start=start_year,
+                                           year=older["from"]),))
     if older and start_year is None:
         return Verdict(rule, verdict.verdict, value, margin, notes=notes + (note("note_start_year_missing"),))
     return verdict
