@@ -112,11 +112,15 @@ class Rule:
 
     def threshold_text(self) -> str:
         if self.test == "combined":
-            return "" if self.threshold is None else f"≥ {self.threshold:g} / {len(self.requires['of'])}"
+            req, n = self.requires, len(self.requires["of"])
+            if self.threshold is not None:  # as judged on an assessment date
+                return f"≥ {self.threshold:g} / {n}"
+            later = f" until {req['until'].isoformat()}, then {req['then']}" if "until" in req else ""
+            return f"{req['at_least']} of {n} ({', '.join(req['of'])}){later}"
         if self.test == "grade":
             return " / ".join(f"{v:g}" for v in self.levels)
         if self.threshold is None:
-            return ""
+            return f"vs {self.threshold_from} (per declaration)" if self.threshold_from else ""
         sign = {"max": "<" if self.strict else "≤", "min": ">" if self.strict else "≥"}.get(self.test, "vs")
         if self.test == "info" and self.direction == "min":
             sign = "≥"
