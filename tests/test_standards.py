@@ -45,9 +45,10 @@ def test_thresholds_in_the_data_are_the_standards_numbers():
     assert (rule("NDRC-1").threshold, rule("NDRC-2").threshold) == (13000, 13350)
     assert (rule("PLAN-1").threshold, rule("PLAN-2").threshold, rule("PLAN-F1").threshold) == (30, 15, 30)
     assert (rule("GX-1").threshold, rule("GX-2").threshold, rule("GX-3").threshold, rule("GX-F1").threshold) == (40, 20, 30, 50)
-    assert (rule("CBAM-1").threshold, rule("CBAM-2").threshold, rule("CBAM-3").threshold) == (1.423, 0.091, 3.0)
+    assert (rule("CBAM-1").threshold, rule("CBAM-2").threshold) == (1.423, 0.091)
+    assert rule("CBAM-3").threshold_from == "china_default_with_markup"
     assert (rule("ASI-1").threshold, rule("LC-1").threshold, rule("LC-2").threshold) == (8, 4, 4)
-    assert (rule("LC-3").threshold, rule("LC-4a").threshold, rule("LC-4b").threshold) == (1.514, 15.29, 100)
+    assert (rule("LC-3").threshold, rule("LC-4a").threshold, rule("LC-4b").threshold) == (1.484, 15.5, 100)
     assert rule("ASI-2").certainty == "unconfirmed"
 
 
@@ -94,7 +95,8 @@ def test_cbam_slope_method_by_hand(engine):
     verdicts = {v.rule.id: v for v in assess(result, ["cbam"])}
     assert verdicts["CBAM-1"].value == pytest.approx(see_direct, rel=1e-12)
     assert verdicts["CBAM-1"].margin == pytest.approx(1.423 - see_direct, rel=1e-12)
-    assert verdicts["CBAM-3"].margin == pytest.approx(3.0 - see_direct, rel=1e-12)
+    # 2024 period: compared with the first definitive year's default, 3.000 x (1 + 10 %)
+    assert verdicts["CBAM-3"].margin == pytest.approx(3.0 * 1.10 - see_direct, rel=1e-12)
     # indirect: 13,351 kWh/t of Southern grid power at the country factor, MEE/NBS national 2022
     # 0.5366 (IR 2023/1773: country grid factor unless a direct link or PPA qualifies)
     assert verdicts["CBAM-4"].value == pytest.approx(13.351 * 0.5366, rel=1e-12)

@@ -55,6 +55,13 @@ def contributions(result, inventory, gwp: str) -> list[dict]:
     return rows
 
 
+def unsplit_share_pct(footprint: dict, inventory) -> float:
+    """Share (%) of a footprint that its sources give as CO2e only, not split by gas."""
+    unsplit = {f.gas for f in inventory.flows.values() if f.gas.startswith("CO2e")}
+    total = footprint["total_t_co2e"]
+    return 100 * sum(v for g, v in footprint["by_gas_t_co2e"].items() if g in unsplit) / total if total else 0.0
+
+
 def build(result, verdicts: list[Verdict], engine: Engine, gwp: str, created: dt.datetime | None = None) -> dict:
     """The report: declaration document (both bases), verdicts, provenance, versions and hashes."""
     decl = result.declaration
@@ -73,6 +80,8 @@ def build(result, verdicts: list[Verdict], engine: Engine, gwp: str, created: dt
         "supplies": [s.__dict__ for s in decl.supplies],
         "certificate_rows": [c.__dict__ for c in decl.certificates],
         "verdicts": [v.to_dict() for v in verdicts],
+        "unsplit_share_pct": {"location": unsplit_share_pct(location, engine.inventory),
+                              "market": unsplit_share_pct(market, engine.inventory)},
         "contributions": contributions(result, engine.inventory, gwp),
         "provenance": used,
         "estimates_used": [p["code"] for p in used if "estimate" in p["confidence"]],

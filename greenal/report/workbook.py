@@ -11,6 +11,8 @@ from greenal.declaration.fields import SECTIONS
 from greenal.declaration.model import flatten
 from greenal.files import atomic_target
 from greenal.report.pact import CN_CODES
+from greenal.standards.cbam import DEFAULT_CELL, default_with_markup
+from greenal.standards.engine import data_value, scheme_data
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBE0")
 NUMBER = "#,##0.000###"
@@ -54,6 +56,7 @@ def results_workbook(report: dict, path: Path) -> Path:
         ["scope 2, official factors, location-based", report["electricity"]["scope2_official_t_per_t"]["location"], "t CO2/t"],
         ["scope 2, official factors, market-based", report["electricity"]["scope2_official_t_per_t"]["market"], "t CO2/t"],
         ["site electricity", report["electricity"]["site_kwh_per_t"], "kWh/t"],
+        ["share given as CO2e only (not split by gas in the source), market-based", report["unsplit_share_pct"]["market"], "%"],
         ["certificate number", report["certificate_number"], ""], ["input SHA-256", report["input_hash"], ""],
         ["data version", report["data_version"], ""], ["greenal version", report["toolkit_version"], ""],
         ["generated", report["created"], "UTC"]], [44, 70, 12])
@@ -85,55 +88,92 @@ def results_workbook(report: dict, path: Path) -> Path:
 
 
 def pfc_method(inputs: dict) -> str:
+    """How the CBAM direct figure's PFC was computed (IR 2025/2547 Annex II B.7 coefficients)."""
     electrolysis = inputs.get("electrolysis", {})
+    technology = electrolysis.get("cell_technology", DEFAULT_CELL)
+    row = scheme_data("cbam")["pfc_slope"][technology]
+    sef, f = data_value(row["sef"]), data_value(row["f"])
     if "cf4_kg_per_t" in electrolysis:
-        return "measured"
+        return "measured CF4 and C2F6" if "c2f6_kg_per_t" in electrolysis else \
+            f"measured CF4; C2F6 = F x CF4, F {f:g} ({technology}, IR 2025/2547 Annex II B.7)"
     if "anode_effect_min_per_cell_day" in electrolysis:
-        return "slope method (IPCC 2006 Vol.3 Table 4.16 / CBAM Annex III B.7)"
-    return "default emission factors (2013 Chinese guideline), no site PFC data"
+        return f"slope method, IR 2025/2547 Annex II B.7, {technology}: SEF {sef:g}, F {f:g}"
+    return "no site PFC data: default emission factors (2013 Chinese guideline); CBAM asks for slope or overvoltage data"
 
 
 def cbam_sheet(report: dict, path: Path) -> Path:
-    """Structured like the summary of the EU communication template (not the official file)."""
+    """Structured like the summary of the EU communication template (not the official file).
+    Definitive period: aluminium goods carry direct emissions only; indirect emissions are shown
+    as transitional-period information. Every figure per t of the good. Alumina (CN 2818) is not
+    a CBAM good and not a precursor: no route, no benchmark, no PFC."""
     verdicts = {v["rule"]: v for v in report["verdicts"]}
     inputs = report["inputs"]
     electrolysis = inputs.get("electrolysis", {})
-    primary = report["product"] != "recycled-ingot"
-    kwh = report["electricity"]["site_kwh_per_t"]
-    indirect = verdicts["CBAM-4"]["value"]
-    pfc_rows = [c for c in report["contributions"] if c["basis"] == "location-based" and c["source"] == "PFC"
-                and c["scope"] == 1]
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "CBAM summary"
-    _table(sheet, ["section", "item", "value", "unit"], [
+    product = report["product"]
+    rows = [
         ["note", "not the official template", "greenal cannot ship the EU communication template; this sheet follows "
-         "the structure of its summary. Values per Implementing Regulation (EU) 2023/1773.", ""],
+         "the structure of its summary. Definitive period (Regulation (EU) 2023/956 Annex II; IR 2025/2547, "
+         "2025/2620, 2025/2621 as replaced by 2026/1740, read in secondary copies); every figure per t of the good.", ""],
         ["installation", "operator", report["declarant"], ""],
         ["installation", "unified social credit code", report["uscc"], ""],
         ["installation", "site", f"{report['declarant_record'].get('site', '')}, {report['declarant_record'].get('province', '')}", ""],
         ["installation", "country", "CN", ""],
         ["reporting period", "start", report["period"]["start"], ""],
         ["reporting period", "end", report["period"]["end"], ""],
-        ["goods", "CN code", CN_CODES[report["product"]], ""],
-        ["goods", "aggregated goods category", "aluminium (unwrought)" if report["product"] != "alumina"
-         else "not a CBAM good (aluminium oxide)", ""],
+        ["goods", "CN code", CN_CODES[product], ""],
+    ]
+    if product == "alumina":
+        rows += [["goods", "aggregated goods category", "not a CBAM good: aluminium oxide (CN 2818) is not in Annex I "
+                  "of Regulation (EU) 2023/956 and not a precursor of aluminium goods (IR 2025/2547)", ""],
+                 ["goods", "production in period", report["annual_output_t"], "t"]]
+        rows += _traceability(report)
+        book = Workbook()
+        book.active.title = "CBAM summary"
+        _table(book.active, ["section", "item", "value", "unit"], rows, [20, 44, 70, 18])
+        return _save(book, path)
+    primary = product != "recycled-ingot"
+    direct = verdicts["CBAM-1" if primary else "CBAM-2"]
+    default = verdicts["CBAM-3"]
+    year = int(str(report["period"]["end"])[:4])
+    markup = default_with_markup(CN_CODES[product], year)
+    kwh = report["electricity"]["site_kwh_per_t"]
+    indirect = verdicts["CBAM-4"]["value"]
+    rows += [
+        ["goods", "aggregated goods category", "aluminium (unwrought)", ""],
         ["goods", "production route", "primary (electrolytic) smelting" if primary else "secondary melting (recycling)", ""],
         ["goods", "production in period", report["annual_output_t"], "t"],
-        ["embedded emissions", "specific direct embedded emissions", verdicts["CBAM-1" if primary else "CBAM-2"]["value"], "t CO2e/t"],
-        ["embedded emissions", "specific indirect embedded emissions", indirect, "t CO2/t"],
-        ["embedded emissions", "benchmark (definitive period, comparison)", verdicts["CBAM-1" if primary else "CBAM-2"]["limit"], "t CO2e/t"],
+        ["embedded emissions", "specific direct embedded emissions (definitive period: direct only)", direct["value"], "t CO2e/t"],
+        ["comparison", f"China default value of the good, {markup['year']}, incl. +{markup['markup_pct']:g} % mark-up",
+         default["limit"], "t CO2e/t"],
+        ["comparison", "China default value before mark-up", markup["base_t_per_t"], "t CO2e/t"],
+        ["comparison", "direct emissions minus the default incl. mark-up",
+         None if direct["value"] is None or default["limit"] is None else direct["value"] - default["limit"], "t CO2e/t"],
+        ["comparison", f"benchmark, {'primary' if primary else 'secondary'} (IR 2025/2620 Annex §5.3, provisional)",
+         direct["limit"], "t CO2e/t"],
+        ["electricity", "status", "transitional-period reporting (information): not part of the definitive-period "
+         "figure for aluminium", ""],
+        ["electricity", "specific indirect embedded emissions", indirect, "t CO2/t"],
         ["electricity", "electricity consumed", kwh / 1000, "MWh/t"],
         ["electricity", "emission factor of electricity", indirect / (kwh / 1000) if kwh else None, "t CO2/MWh"],
         ["electricity", "source of emission factor", "captive plant's own CO2 and MEE/NBS grid average factors: "
          + ", ".join(f for f in report["electricity"]["official_factors"] if "residual" not in f), ""],
-        ["PFC", "method", pfc_method(inputs) if primary else "not applicable", ""],
-        ["PFC", "cell technology", electrolysis.get("cell_technology", ""), ""],
-        ["PFC", "anode-effect minutes", electrolysis.get("anode_effect_min_per_cell_day"), "min/cell-day"],
-        ["PFC", "CF4", sum(c["kg_per_t"] for c in pfc_rows if c["flow"] == "cf4"), "kg/t"],
-        ["PFC", "C2F6", sum(c["kg_per_t"] for c in pfc_rows if c["flow"] == "c2f6"), "kg/t"],
-        ["PFC", "PFC emissions (AR5)", verdicts.get("CETS-3", {}).get("value"), "t CO2e/t liquid Al"],
-        ["traceability", "certificate number", report["certificate_number"], ""],
-        ["traceability", "input SHA-256", report["input_hash"], ""],
-    ], [20, 44, 70, 18])
+    ]
+    if primary:
+        rows += [
+            ["PFC", "method", pfc_method(inputs), ""],
+            ["PFC", "cell technology", electrolysis.get("cell_technology", ""), ""],
+            ["PFC", "anode-effect minutes", electrolysis.get("anode_effect_min_per_cell_day"), "min/cell-day"],
+            ["PFC", "CF4", verdicts["CBAM-7"]["value"], "kg/t"],
+            ["PFC", "C2F6", verdicts["CBAM-8"]["value"], "kg/t"],
+            ["PFC", "PFC emissions (AR5), in the direct figure", verdicts["CBAM-6"]["value"], "t CO2e/t"],
+        ]
+    rows += _traceability(report)
+    book = Workbook()
+    book.active.title = "CBAM summary"
+    _table(book.active, ["section", "item", "value", "unit"], rows, [20, 44, 70, 18])
     return _save(book, path)
+
+
+def _traceability(report: dict) -> list[list]:
+    return [["traceability", "certificate number", report["certificate_number"], ""],
+            ["traceability", "input SHA-256", report["input_hash"], ""]]

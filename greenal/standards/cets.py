@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from greenal.inventory import bundled_inventory
-from greenal.standards.engine import Missing
-from greenal.standards.measures import co2e_t_per_t
+from greenal.model.formulas import parameters
+from greenal.standards.engine import Finding, Missing, note
+from greenal.standards.measures import co2e_t_per_t, footprint_flow_kg, site_pfc_kg_per_t_liquid
 
 ETS_GWP = "ar5"  # the 2024 guideline uses AR5 (CF4 6630, C2F6 11100), standards.md §3.3
 
@@ -19,6 +20,37 @@ def _source(source):
         return _per_liquid(ctx, co2e_t_per_t(fp, ETS_GWP, scopes=(1,), stages=("electrolysis", "casting", "anode"),
                                              sources=(source,)))
     return compute
+
+
+def pfc(ctx):
+    """Anode effects per t liquid Al with the guideline's own coefficients (EF_CF4 = 0.143 x AEM,
+    EF_C2F6 = 0.1 x EF_CF4; measured values where declared) and AR5, whatever ratio the
+    declaration chose for its footprint (CETS-AG-04.01-2024 §6, 阳极效应排放)."""
+    liquid = ctx.per_t("electrolysis")
+    if not liquid:
+        return Missing("electrolysis data")
+    row = parameters()["pfc_slope"]["CN-ETS"]
+    gwp = bundled_inventory().methods[ETS_GWP].factors
+    site = site_pfc_kg_per_t_liquid(ctx.stage("electrolysis"), row["slope_cf4"]["value"], row["c2f6_ratio"]["value"])
+    if site is None:  # no site data: the footprint's default factors
+        fp = ctx.result.location
+        cf4, c2f6 = (footprint_flow_kg(fp, f, stages=("electrolysis",), sources=("PFC",)) / liquid for f in ("cf4", "c2f6"))
+        return Finding((cf4 * gwp["cf4"] + c2f6 * gwp["c2f6"]) / 1000, (note("note_cets_pfc_default"),))
+    cf4, c2f6, _ = site
+    return (cf4 * gwp["cf4"] + c2f6 * gwp["c2f6"]) / 1000
+
+
+def _captive_outside(compute):
+    """The same figure, with a note where captive generation lies outside the guideline's boundary
+    (power plants inside the enterprise report under their own sector guideline, §5)."""
+    def with_note(ctx):
+        value = compute(ctx)
+        captive = [s for s in ctx.decl.supplies if s.kind.startswith("captive")]
+        if isinstance(value, Missing) or not captive:
+            return value
+        plants = ", ".join(f"{s.id} {s.kind} {s.mwh:,.0f} MWh" for s in captive)
+        return Finding(value, (note("note_cets_captive_outside", plants=plants),))
+    return with_note
 
 
 def electricity(ctx):
@@ -43,16 +75,14 @@ def electricity(ctx):
 
 
 def total(ctx):
-    parts = [f(ctx) for f in (_source("fuel"), _source("anode"), _source("PFC"), _source("carbonates"), electricity)]
+    parts = [f(ctx) for f in (_source("fuel"), _source("anode"), pfc, _source("carbonates"), electricity)]
     missing = [p for p in parts if isinstance(p, Missing)]
-    return missing[0] if missing else sum(parts)
+    return missing[0] if missing else sum(p.value if isinstance(p, Finding) else p for p in parts)
 
 
-ELECTRICITY_BASIS = {
-    "cets_electricity_t_per_t_liquid": "net purchased power x national MEE/NBS factor of year Y-2; fossil contracts "
-                                       "at their technology; captive plants outside the boundary",
-    "cets_total_t_per_t_liquid": "net purchased power x national MEE/NBS factor of year Y-2; captive plants outside"}
+ELECTRICITY_BASIS = {"cets_electricity_t_per_t_liquid": "basis_cets", "cets_total_t_per_t_liquid": "basis_cets"}
 
 INDICATORS = {"cets_fuel_t_per_t_liquid": _source("fuel"), "cets_anode_t_per_t_liquid": _source("anode"),
-              "cets_pfc_t_per_t_liquid": _source("PFC"), "cets_carbonates_t_per_t_liquid": _source("carbonates"),
-              "cets_electricity_t_per_t_liquid": electricity, "cets_total_t_per_t_liquid": total}
+              "cets_pfc_t_per_t_liquid": pfc, "cets_carbonates_t_per_t_liquid": _source("carbonates"),
+              "cets_electricity_t_per_t_liquid": _captive_outside(electricity),
+              "cets_total_t_per_t_liquid": _captive_outside(total)}

@@ -35,11 +35,8 @@ def electrolysis_electricity_intensity(ctx):
     return 1e6 * co2e_t_per_t(ctx.result.market, ctx.gwp, stages=("electrolysis",), sources=("electricity",)) / kwh
 
 
-SCOPE2_MARKET = ("scope 2 market-based, GHG Protocol definition (combustion factors: residual mix, certificates "
-                 "0, contracts at their technology), not life-cycle")
-ELECTRICITY_BASIS = {"smelter_scope12_t_per_t": SCOPE2_MARKET,
-                     "cradle_to_gate_market_t_per_t": "life-cycle factors (GB/T 24067-2024), market-based: certificates at their technology, the rest at the residual mix",
-                     "electrolysis_electricity_g_per_kwh": "life-cycle factors (GB/T 24067-2024), market-based: certificates at their technology, the rest at the residual mix"}
+ELECTRICITY_BASIS = {"smelter_scope12_t_per_t": "basis_scope2_market", "cradle_to_gate_market_t_per_t": "basis_life_cycle",
+                     "electrolysis_electricity_g_per_kwh": "basis_life_cycle"}
 
 INDICATORS = {"smelter_scope12_t_per_t": smelter_scope12, "cradle_to_gate_market_t_per_t": cradle_to_gate,
               "cbam_direct_t_per_t": direct, "electrolysis_mwh_per_t": electrolysis_mwh,

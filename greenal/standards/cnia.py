@@ -24,9 +24,6 @@ def green_share(ctx):
     return 100 * tonnes / (ctx.decl.output_t * ctx.per_t("electrolysis"))
 
 
-ELECTRICITY_BASIS = {
-    "green_aluminium_t": "green MWh = 绿证 / 绿电交易 retired and own renewables that kept their certificates "
-                         "(发改能源〔2023〕1044号)",
-    "green_aluminium_share_pct": "green MWh = 绿证 / 绿电交易 retired and own renewables that kept their certificates"}
+ELECTRICITY_BASIS = {"green_aluminium_t": "basis_green_mwh", "green_aluminium_share_pct": "basis_green_mwh"}
 
 INDICATORS = {"green_aluminium_t": green_aluminium_t, "green_aluminium_share_pct": green_share}

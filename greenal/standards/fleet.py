@@ -72,5 +72,5 @@ def read_fleet(path: Path) -> Fleet:
 
 def assess_fleet(fleet: Fleet, scheme_codes: list[str] | None = None) -> list[Verdict]:
     chosen = [schemes()[c] for c in (scheme_codes or schemes())]
-    return [judge(rule, indicator(rule, fleet), province=fleet.region)
+    return [judge(rule, indicator(rule, fleet), product="primary-liquid", province=fleet.region)  # plants graded on liquid Al
             for scheme in chosen for rule in scheme.rules if rule.level == "fleet"]

@@ -35,10 +35,10 @@ def ingot_comprehensive_energy(ctx):
 def _alumina(route: str, which: str):
     def compute(ctx):
         if "refining" not in ctx.decl.stages:
-            return NotApplicable("no refinery declared on site")
+            return NotApplicable("na_no_refinery")
         values = ctx.stage("refining")
         if values.get("process_route", "bayer") != route:
-            return NotApplicable(f"{values.get('process_route', 'bayer')} process, not {route}")
+            return NotApplicable("na_other_route", declared=values.get("process_route", "bayer"), route=route)
         if which == "process":
             value = values.get("process_energy_kgce_per_t")
             return Missing("refining.process_energy_kgce_per_t") if value is None else value

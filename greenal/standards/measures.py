@@ -21,6 +21,30 @@ def co2e_t_per_t(footprint, gwp: str, *, scopes=(1, 2, 3), stages=None, sources=
     return total / 1000
 
 
+def footprint_flow_kg(footprint, flow: str, *, scopes=(1,), stages=None, sources=None) -> float:
+    """kg of one flow per t of declared product in the contributions matching the filters."""
+    i = footprint.inventory.flow_codes.index(flow)
+    return sum(float(kg[i]) for label, kg in footprint.contributions.items()
+               if label.scope in scopes and (not stages or label.stage in stages)
+               and (not sources or label.source in sources))
+
+
+def site_pfc_kg_per_t_liquid(values: dict, sef: float | None, f: float | None) -> tuple[float, float, str] | None:
+    """CF4 and C2F6 (kg per t liquid Al) and the method, from the potline's declared data with a
+    frame's own coefficients: measured CF4 (and C2F6, else C2F6 = F x CF4), else the slope method
+    CF4 = SEF x AEM, C2F6 = F x CF4 (IPCC 2006 Vol.3 Eq. 4.25/4.26; CBAM IR 2025/2547 Annex II B.7;
+    CETS-AG-04.01-2024 阳极效应). None without site PFC data."""
+    if "cf4_kg_per_t" in values:
+        cf4 = values["cf4_kg_per_t"]
+        if "c2f6_kg_per_t" in values:
+            return cf4, values["c2f6_kg_per_t"], "measured CF4 and C2F6"
+        return cf4, f * cf4, f"measured CF4, C2F6 = {f:g} x CF4"
+    if "anode_effect_min_per_cell_day" in values:
+        cf4 = sef * values["anode_effect_min_per_cell_day"]
+        return cf4, f * cf4, f"slope method, SEF {sef:g}, F {f:g}"
+    return None
+
+
 def fuels_kgce(values: dict) -> float:
     """Declared site fuels of one stage in kg of coal equivalent (NCV / 29.307 MJ/kgce)."""
     mj = sum(fuel_mj(f, values[k]) for f in FUELS for k in values if k.startswith(f"fuels.{f}_"))

@@ -15,14 +15,14 @@ def _new_capacity(ctx):
 def new_capacity_ac(ctx):
     flag = _new_capacity(ctx)
     if flag is not True:
-        return flag if isinstance(flag, Missing) else NotApplicable("existing capacity")
+        return flag if isinstance(flag, Missing) else NotApplicable("na_existing_capacity")
     return ac_kwh(ctx)
 
 
 def new_capacity_grade_a(ctx):
     flag = _new_capacity(ctx)
     if flag is not True:
-        return flag if isinstance(flag, Missing) else NotApplicable("existing capacity")
+        return flag if isinstance(flag, Missing) else NotApplicable("na_existing_capacity")
     grade = ctx.decl.product.get("environmental_grade")
     return Missing("product.environmental_grade") if grade is None else float(grade == "A")
 

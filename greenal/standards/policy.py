@@ -22,13 +22,13 @@ def clean_electricity_share(ctx):
 
 def red_mud(ctx, coastal=None):
     if "refining" not in ctx.decl.stages:
-        return NotApplicable("no refinery declared on site")
+        return NotApplicable("na_no_refinery")
     if coastal is not None:
         flag = ctx.decl.declarant.get("coastal")
         if flag is None:
             return Missing("declarant.coastal")
         if flag != coastal:
-            return NotApplicable("coastal enterprise" if flag else "inland enterprise")
+            return NotApplicable("na_coastal" if flag else "na_inland")
     value = ctx.stage("refining").get("red_mud_utilisation_pct")
     return Missing("refining.red_mud_utilisation_pct") if value is None else value
 
