@@ -155,9 +155,11 @@ def cbam_sheet(report: dict, path: Path) -> Path:
         ["electricity", "specific indirect embedded emissions", indirect, "t CO2/t"],
         ["electricity", "electricity consumed", kwh / 1000, "MWh/t"],
         ["electricity", "emission factor of electricity", indirect / (kwh / 1000) if kwh else None, "t CO2/MWh"],
-        ["electricity", "source of emission factor", "captive plant's own CO2 and MEE/NBS grid average factors: "
-         + ", ".join(f for f in report["electricity"]["official_factors"] if "residual" not in f), ""],
     ]
+    for supply in report["electricity"]["supply_factors"]:  # each supply: its factor, which basis, the grid's own
+        rows += [["electricity", f"supply {supply['id']} ({supply['kind']}, {supply['mwh']:,.0f} MWh): factor",
+                  supply["cbam_kg_per_kwh"], "t CO2/MWh"],
+                 ["electricity", f"supply {supply['id']}: basis", supply["basis_notes"].get("cbam", ""), ""]]
     if primary:
         rows += [
             ["PFC", "method", pfc_method(inputs), ""],
