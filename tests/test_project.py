@@ -69,12 +69,12 @@ def test_calculation_is_float64_exact(engine):
 
 
 def test_one_factorisation_serves_many_foregrounds(engine, monkeypatch):
-    """Variants change the foreground only: no project write, no matrix rebuild, no refactorisation."""
+    """Variants change the foreground only: no project write, no background build or solve."""
+    from greenal.lca import engine as engine_module
     calls = []
     monkeypatch.setattr(bw, "ensure_project", lambda *a: calls.append("write"))
-    lca = engine._background.lca
-    monkeypatch.setattr(lca, "decompose_technosphere", lambda: calls.append("factorise"))
-    monkeypatch.setattr(lca, "load_lci_data", lambda *a: calls.append("rebuild"))
+    monkeypatch.setattr(bw, "Background", lambda *a: calls.append("factorise"))
+    monkeypatch.setattr(engine_module, "background_results", lambda *a: calls.append("rebuild"))
     base = engine.route_foreground(engine.inventory.routes["cn-average"])
     smelter = "electrolysis-prebake-cn"
     anode_kg = base.emission_amount(smelter, "co2-fossil")
@@ -99,3 +99,32 @@ def test_one_factorisation_serves_many_foregrounds(engine, monkeypatch):
     # casting takes 1.000 t liquid metal per t ingot, so +100 kg CO2 at the smelter is +100 kg per t ingot
     assert totals[1] - totals[0] == pytest.approx(100.0, rel=1e-9)
     assert totals[2] - totals[0] == pytest.approx(200.0, rel=1e-9)
+
+
+WARM_RUN = """
+import sys
+from greenal import api
+total = api.footprint("cn-average", sys.argv[1]).total_co2e_kg("ar6")
+print(total, "bw2calc" in sys.modules, "bw2data" in sys.modules)
+"""
+
+
+def test_warm_runs_read_the_cache_and_never_import_brightway(tmp_path):
+    """The first run builds the project and caches the background results by content hash; the
+    next process reads them and imports neither bw2calc nor bw2data, with the same result."""
+    import subprocess
+    import sys
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", WARM_RUN, str(tmp_path)], capture_output=True, text=True,
+                             timeout=600, check=True).stdout.split()
+        return float(out[0]), out[1:]
+
+    first, first_imports = run()
+    warm, warm_imports = run()
+    assert first_imports == ["True", "True"] and warm_imports == ["False", "False"]
+    assert warm == first
+    cache_file = next(tmp_path.glob("greenal-background-*.npz"))
+    cache_file.write_bytes(b"garbage")  # a damaged cache is recomputed, not trusted
+    again, again_imports = run()
+    assert again == first and again_imports == ["True", "True"]

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from greenal.inventory import Inventory, Route
-from greenal.lca import bw
+from greenal.lca import cache
 
 # What a contribution is for (the "source" breakdown of issue 3 and the reports).
 SOURCES = ("fuel", "anode", "PFC", "carbonates", "process", "electricity", "materials", "transport", "intermediates")
@@ -179,13 +179,15 @@ class Engine:
 
     def __init__(self, inventory: Inventory, data_dir: Path):
         self.inventory = inventory
-        ids = bw.ensure_project(inventory, data_dir)
-        background = bw.Background(inventory, ids)
-        self.background_codes = background.codes
+        results = cache.load(data_dir, inventory)
+        if results is None:  # first run on these data: the Brightway core computes, the cache keeps
+            results = background_results(inventory, data_dir)
+            cache.save(data_dir, inventory, results)
+        self.background_codes = list(results.codes)
         self.background_index = {c: i for i, c in enumerate(self.background_codes)}
         self.flow_index = {f: i for i, f in enumerate(inventory.flow_codes)}
-        self.unit_inventories = background.unit_inventories()  # Lambda
-        self._background = background
+        self.unit_inventories = results.unit_inventories  # Lambda
+        self._supply_matrix = results.supply_matrix
 
     def chain_rows(self, product: str, route: Route | None = None, seen: set | None = None) -> list[ForegroundRow]:
         """Rows of the stage processes reachable from `product` (route substitutions applied),
@@ -263,13 +265,24 @@ class Engine:
                 if line.target not in scaling:
                     demand[self.background_index[line.target]] += line.amount * scaling[row.code]
         used = dict(scaling)
-        for code, value in zip(self.background_codes, self._background.supply(demand)):
+        for code, value in zip(self.background_codes, self._supply_matrix @ demand):
             if abs(value) > 1e-12:
                 used[code] = float(value)
         return used
 
     def route_footprint(self, route_code: str) -> Footprint:
         return self.footprint(self.route_foreground(self.inventory.routes[route_code]))
+
+
+def background_results(inventory: Inventory, data_dir: Path) -> cache.BackgroundResults:
+    """Build or open the Brightway project, factorise the background once, and read from it the
+    unit inventories and the supply of every background product per unit demand."""
+    from greenal.lca import bw
+
+    background = bw.Background(inventory, bw.ensure_project(inventory, data_dir))
+    eye = np.eye(len(background.codes))
+    supply = np.array([background.supply(eye[i]) for i in range(len(background.codes))]).T
+    return cache.BackgroundResults(tuple(background.codes), background.unit_inventories(), supply)
 
 
 def direct_source(stage: str, flow: str) -> str:
