@@ -34,7 +34,7 @@ def processes() -> dict[str, Process]:
 def footprint(route: str = "cn-average", data_dir: str | os.PathLike | None = None) -> Footprint:
     """Cradle-to-gate inventory of one tonne of the route's product (read CO2e per GWP set from it)."""
     if route not in routes():
-        raise InputError("command line", "--route", route, f"one of {list(routes())}")
+        raise InputError("route", "route code", route, f"one of {list(routes())}")
     return engine(data_dir).route_footprint(route)
 
 

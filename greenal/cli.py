@@ -11,7 +11,7 @@ import click
 import yaml
 
 from greenal import api
-from greenal.errors import InputError, MissingTool
+from greenal.errors import GreenalError, InputError
 from greenal.inventory import CONFIDENCE, STAGES, bundled_inventory
 from greenal.files import write_atomic
 from greenal.report.summary import declaration_document, result_json, write_outputs
@@ -271,15 +271,13 @@ def inventories(stage: str | None, confidence: str | None, show_sources: bool) -
 
 
 def run() -> None:
-    """Entry point: InputError becomes one line on stderr and exit status 2, never a traceback."""
+    """Entry point: a GreenalError becomes one line on stderr and its exit status (2 for bad input,
+    3 for a missing tool), never a traceback."""
     try:
         main.main(standalone_mode=False)
-    except InputError as exc:
+    except GreenalError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except MissingTool as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(3)
+        sys.exit(exc.exit_status)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from greenal.errors import InputError, yaml_error
+from greenal.errors import DataError, yaml_error
 from greenal.paths import bundled
 
 # Bump when the meaning of the data files changes, so built Brightway projects are rebuilt.
@@ -176,7 +176,7 @@ def _read_yaml(path: Path, root: Path):
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
-        raise yaml_error(_rel(path, root), exc) from None
+        raise yaml_error(_rel(path, root), exc, DataError) from None
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -202,7 +202,7 @@ def _process_records(path: Path, root: Path) -> list[tuple[str, dict]]:
     data = _read_yaml(path, root)
     file = _rel(path, root)
     if not isinstance(data, dict):
-        raise InputError(file, "top level", type(data).__name__, "a mapping (one process) or a 'table'")
+        raise DataError(file, "top level", type(data).__name__, "a mapping (one process) or a 'table'")
     if "table" not in data:
         return [("", data)]
     table = data["table"]
@@ -215,43 +215,43 @@ def _process_records(path: Path, root: Path) -> list[tuple[str, dict]]:
             try:
                 records.append((f"rows[{i}] ", _fill(template, row)))
             except KeyError as exc:
-                raise InputError(file, f"table.rows[{i}]", row, f"a value for placeholder {exc}") from None
+                raise DataError(file, f"table.rows[{i}]", row, f"a value for placeholder {exc}") from None
     return records
 
 
 def _parse_exchange(raw: dict, where: str, file: str, defaults: dict, flows: dict, bibliography: dict) -> Exchange:
     if not isinstance(raw, dict):
-        raise InputError(file, where, raw, "a mapping with input|flow, amount|formula, unit, source, confidence")
+        raise DataError(file, where, raw, "a mapping with input|flow, amount|formula, unit, source, confidence")
     if ("input" in raw) == ("flow" in raw):
-        raise InputError(file, where, raw, "exactly one of 'input' (process code) or 'flow' (biosphere flow code)")
+        raise DataError(file, where, raw, "exactly one of 'input' (process code) or 'flow' (biosphere flow code)")
     kind, target = ("technosphere", raw["input"]) if "input" in raw else ("biosphere", raw["flow"])
     if kind == "biosphere" and target not in flows:
-        raise InputError(file, f"{where}.flow", target, f"one of {sorted(flows)}")
+        raise DataError(file, f"{where}.flow", target, f"one of {sorted(flows)}")
     if ("amount" in raw) == ("formula" in raw):
-        raise InputError(file, where, raw, "exactly one of 'amount' or 'formula'")
+        raise DataError(file, where, raw, "exactly one of 'amount' or 'formula'")
     formula = raw.get("formula")
     if formula is not None:
         try:
             amount = evaluate(formula)
         except (ValueError, SyntaxError, ZeroDivisionError) as exc:
-            raise InputError(file, f"{where}.formula", formula, f"arithmetic on numbers only ({exc})") from None
+            raise DataError(file, f"{where}.formula", formula, f"arithmetic on numbers only ({exc})") from None
     else:
         amount = raw["amount"]
         if not isinstance(amount, (int, float)) or isinstance(amount, bool):
-            raise InputError(file, f"{where}.amount", amount, "a number")
+            raise DataError(file, f"{where}.amount", amount, "a number")
         amount = float(amount)
     if not math.isfinite(amount) or amount < 0:
-        raise InputError(file, f"{where}.amount", amount, "a finite number >= 0")
+        raise DataError(file, f"{where}.amount", amount, "a finite number >= 0")
     unit = raw.get("unit")
     if unit not in UNITS:
-        raise InputError(file, f"{where}.unit", unit, f"one of {list(UNITS)}")
+        raise DataError(file, f"{where}.unit", unit, f"one of {list(UNITS)}")
     src = raw.get("source", defaults.get("source"))
     if not isinstance(src, dict) or src.get("ref") not in bibliography or not src.get("locator"):
-        raise InputError(file, f"{where}.source", src,
+        raise DataError(file, f"{where}.source", src,
                          "{ref: <key of inventories/sources.yaml>, locator: <table, row or clause>}")
     confidence = raw.get("confidence", defaults.get("confidence"))
     if confidence not in CONFIDENCE:
-        raise InputError(file, f"{where}.confidence", confidence, f"one of {list(CONFIDENCE)}")
+        raise DataError(file, f"{where}.confidence", confidence, f"one of {list(CONFIDENCE)}")
     return Exchange(target=target, kind=kind, amount=amount, unit=unit,
                     source=Source(src["ref"], str(src["locator"])), confidence=confidence,
                     formula=None if formula is None else str(formula), comment=raw.get("comment", ""),
@@ -264,7 +264,7 @@ def _uncertainty(raw, amount: float, where: str, file: str) -> dict | None:
         return None
     kind = raw.get("type") if isinstance(raw, dict) else None
     if kind not in UNCERTAINTY_TYPES:
-        raise InputError(file, f"{where}.type", kind, f"one of {list(UNCERTAINTY_TYPES)}")
+        raise DataError(file, f"{where}.type", kind, f"one of {list(UNCERTAINTY_TYPES)}")
     out = {"uncertainty_type": UNCERTAINTY_TYPES[kind], "loc": amount}
     for key in ("minimum", "maximum", "scale"):
         if key in raw:
@@ -272,25 +272,25 @@ def _uncertainty(raw, amount: float, where: str, file: str) -> dict | None:
     if kind in ("uniform", "triangular"):
         lo, hi = out.get("minimum"), out.get("maximum")
         if lo is None or hi is None or not lo <= amount <= hi:
-            raise InputError(file, where, raw, f"minimum <= amount ({amount:g}) <= maximum")
+            raise DataError(file, where, raw, f"minimum <= amount ({amount:g}) <= maximum")
     elif "scale" not in out:
-        raise InputError(file, where, raw, "a 'scale' for a normal or lognormal distribution")
+        raise DataError(file, where, raw, "a 'scale' for a normal or lognormal distribution")
     return out
 
 
 def _parse_process(record: dict, where: str, file: str, flows: dict, bibliography: dict) -> Process:
     for key in ("code", "name", "product", "exchanges"):
         if key not in record:
-            raise InputError(file, f"{where}{key}", None, f"the process's '{key}'")
+            raise DataError(file, f"{where}{key}", None, f"the process's '{key}'")
     product = record["product"]
     if not isinstance(product, dict) or product.get("unit") not in UNITS or not product.get("name"):
-        raise InputError(file, f"{where}product", product, f"{{name: ..., unit: one of {list(UNITS)}}}")
+        raise DataError(file, f"{where}product", product, f"{{name: ..., unit: one of {list(UNITS)}}}")
     stage = record.get("stage")
     if stage is not None and stage not in STAGES:
-        raise InputError(file, f"{where}stage", stage, f"one of {list(STAGES)} or no stage (background)")
+        raise DataError(file, f"{where}stage", stage, f"one of {list(STAGES)} or no stage (background)")
     defaults = record.get("defaults") or {}
     if "source" in record and (record["source"] or {}).get("ref") not in bibliography:
-        raise InputError(file, f"{where}source", record["source"], "{ref: <key of inventories/sources.yaml>, locator: ...}")
+        raise DataError(file, f"{where}source", record["source"], "{ref: <key of inventories/sources.yaml>, locator: ...}")
     exchanges = tuple(
         _parse_exchange(raw, f"{where}exchanges[{i}]", file, defaults, flows, bibliography)
         for i, raw in enumerate(record["exchanges"] or []))
@@ -308,38 +308,38 @@ def _check_links(processes: dict[str, Process], flows: dict):
             if e.kind == "technosphere":
                 supplier = processes.get(e.target)
                 if supplier is None:
-                    raise InputError(p.file, f"{where}.input", e.target, "the code of a bundled process")
+                    raise DataError(p.file, f"{where}.input", e.target, "the code of a bundled process")
                 if supplier.code == p.code:
-                    raise InputError(p.file, f"{where}.input", e.target,
+                    raise DataError(p.file, f"{where}.input", e.target,
                                      "another process (a process making its own product does not balance)")
                 if p.stage is None and supplier.stage is not None:
-                    raise InputError(p.file, f"{where}.input", e.target,
+                    raise DataError(p.file, f"{where}.input", e.target,
                                      "a background process (no stage): background may not buy from the chain")
                 expected_unit = supplier.unit
             if e.unit != expected_unit:
-                raise InputError(p.file, f"{where}.unit", e.unit, f"{expected_unit!r}, the unit of {e.target}")
+                raise DataError(p.file, f"{where}.unit", e.unit, f"{expected_unit!r}, the unit of {e.target}")
 
 
 def _parse_routes(raw: dict, file: str, processes: dict, bibliography: dict) -> dict[str, Route]:
     routes = {}
     for code, r in (raw or {}).items():
         if not isinstance(r, dict) or processes.get(r.get("product")) is None or processes[r["product"]].stage is None:
-            raise InputError(file, f"{code}.product", (r or {}).get("product"), "the code of a stage process")
+            raise DataError(file, f"{code}.product", (r or {}).get("product"), "the code of a stage process")
         subs = []
         for i, s in enumerate(r.get("substitutions") or []):
             for key in ("replace", "with"):
                 if s.get(key) not in processes:
-                    raise InputError(file, f"{code}.substitutions[{i}].{key}", s.get(key), "a bundled process code")
+                    raise DataError(file, f"{code}.substitutions[{i}].{key}", s.get(key), "a bundled process code")
             for consumer in s.get("in", []):
                 if consumer not in processes:
-                    raise InputError(file, f"{code}.substitutions[{i}].in", consumer, "a bundled process code")
+                    raise DataError(file, f"{code}.substitutions[{i}].in", consumer, "a bundled process code")
             if processes[s["replace"]].unit != processes[s["with"]].unit:
-                raise InputError(file, f"{code}.substitutions[{i}].with", s["with"],
+                raise DataError(file, f"{code}.substitutions[{i}].with", s["with"],
                                  f"a supplier in {processes[s['replace']].unit}, the unit of {s['replace']}")
             subs.append(Substitution(s["replace"], s["with"], tuple(s.get("in", []))))
         for ref in r.get("sources") or []:
             if ref not in bibliography:
-                raise InputError(file, f"{code}.sources", ref, "keys of inventories/sources.yaml")
+                raise DataError(file, f"{code}.sources", ref, "keys of inventories/sources.yaml")
         routes[code] = Route(code, r.get("name", code), r["product"], " ".join(str(r.get("description", "")).split()),
                              tuple(subs), tuple(r.get("sources") or ()))
     return routes
@@ -352,12 +352,12 @@ def _parse_method(path: Path, root: Path, flows: dict, bibliography: dict) -> Me
     for flow in flows:
         entry = (data.get("factors") or {}).get(flow)
         if entry is None or not isinstance(entry.get("cf"), (int, float)):
-            raise InputError(file, f"factors.{flow}.cf", entry, "a characterisation factor in kg CO2e/kg")
+            raise DataError(file, f"factors.{flow}.cf", entry, "a characterisation factor in kg CO2e/kg")
         src = entry.get("source") or {}
         if src.get("ref") not in bibliography or not src.get("locator"):
-            raise InputError(file, f"factors.{flow}.source", src, "{ref: <key of sources.yaml>, locator: ...}")
+            raise DataError(file, f"factors.{flow}.source", src, "{ref: <key of sources.yaml>, locator: ...}")
         if entry.get("confidence") not in CONFIDENCE:
-            raise InputError(file, f"factors.{flow}.confidence", entry.get("confidence"), f"one of {list(CONFIDENCE)}")
+            raise DataError(file, f"factors.{flow}.confidence", entry.get("confidence"), f"one of {list(CONFIDENCE)}")
         factors[flow] = float(entry["cf"])
         sources[flow] = Source(src["ref"], src["locator"])
         confidence[flow] = entry["confidence"]
@@ -387,7 +387,7 @@ def load_inventory(inventories: Path | None = None, methods: Path | None = None)
         for where, record in _process_records(path, root):
             process = _parse_process(record, where, file, flows, bibliography)
             if process.code in processes:
-                raise InputError(file, f"{where}code", process.code,
+                raise DataError(file, f"{where}code", process.code,
                                  f"a code not already used by {processes[process.code].file}")
             processes[process.code] = process
     _check_links(processes, flows)

@@ -10,7 +10,7 @@ import pytest
 from conftest import potline_declaration
 
 from greenal.declaration.yaml_io import read_yaml
-from greenal.errors import InputError
+from greenal.errors import DataError
 from greenal.inventory import bundled_inventory
 from greenal.model.site import declaration_footprint
 from greenal.report import data as report_data
@@ -42,10 +42,10 @@ def test_loader_refuses_a_rule_without_product_kinds():
     raw = {"id": "X-1", "title": {"zh": "x", "en": "x"}, "indicator": "smelter_scope12_t_per_t", "unit": "t",
            "test": "max", "threshold": 4, "clause": "c", "source": {"ref": "RUSAL-ALLOW", "locator": "l"},
            "certainty": "confirmed"}
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(DataError) as caught:
         rules_engine._rule("methods/schemes/x.yaml", "rules[0] (X-1)", raw, {"code": "x", "module": "claims"}, claims)
     assert caught.value.where == "rules[0] (X-1).applies_to"
-    with pytest.raises(InputError):
+    with pytest.raises(DataError):
         rules_engine._rule("methods/schemes/x.yaml", "rules[0] (X-1)", {**raw, "applies_to": ["bauxite"]},
                            {"code": "x", "module": "claims"}, claims)
     assert all(r.applies_to for s in schemes().values() for r in s.rules)

@@ -58,7 +58,7 @@ def test_routes_and_inventories_list_sources(greenal):
 def test_unknown_route_exits_2_with_one_clear_line(greenal):
     result = greenal("footprint", "--route", "cn-avg", check_status=2)
     assert result.stderr.strip().count("\n") == 0
-    assert "--route" in result.stderr and "'cn-avg'" in result.stderr and "cn-average" in result.stderr
+    assert "route code" in result.stderr and "'cn-avg'" in result.stderr and "cn-average" in result.stderr
 
 
 def test_unknown_gwp_exits_2(greenal):

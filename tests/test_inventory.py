@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from greenal.errors import InputError
+from greenal.errors import DataError
 from greenal.inventory import CONFIDENCE, UNITS, bundled_inventory, load_inventory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +124,7 @@ def broken_copy(tmp_path):
 ])
 def test_bad_inventory_file_names_file_field_value_expected(broken_copy, relative, old, new, where, value, expected):
     inv, meth = broken_copy(relative, old, new)
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(DataError) as caught:
         load_inventory(inv, meth)
     message = str(caught.value)
     assert Path(relative).name in caught.value.file
@@ -134,6 +134,6 @@ def test_bad_inventory_file_names_file_field_value_expected(broken_copy, relativ
 
 def test_bad_yaml_gives_line(broken_copy):
     inv, meth = broken_copy("inventories/casting/ingot-global.yaml", "exchanges:", "exchanges: [")
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(DataError) as caught:
         load_inventory(inv, meth)
     assert "ingot-global.yaml" in caught.value.file and "line" in caught.value.where

@@ -17,7 +17,7 @@ from functools import cache
 import yaml
 
 from greenal.declaration.fields import PRODUCTS
-from greenal.errors import InputError, yaml_error
+from greenal.errors import DataError, InputError, yaml_error
 from greenal.inventory import bundled_inventory
 from greenal.paths import bundled
 
@@ -178,7 +178,7 @@ def schemes() -> dict[str, Scheme]:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            raise yaml_error(file, exc) from None
+            raise yaml_error(file, exc, DataError) from None
         module = importlib.import_module(f"greenal.standards.{data['module']}")
         _check_data(file, "data", data.get("data") or {})
         rules = tuple(_rule(file, f"rules[{i}] ({raw.get('id')})", raw, data, module)
@@ -190,38 +190,38 @@ def schemes() -> dict[str, Scheme]:
         for i, r in enumerate(scheme.rules):
             unknown = [x for x in (r.requires or {}).get("of", ()) if x not in ids]
             if unknown:
-                raise InputError(f"methods/schemes/{code}.yaml", f"rules[{i}] ({r.id}).requires.of", unknown,
+                raise DataError(f"methods/schemes/{code}.yaml", f"rules[{i}] ({r.id}).requires.of", unknown,
                                  "ids of rules in the bundled schemes")
     return out
 
 
 def _rule(file: str, where: str, raw: dict, data: dict, module) -> Rule:
     if raw.get("test") not in TESTS:
-        raise InputError(file, f"{where}.test", raw.get("test"), f"one of {list(TESTS)}")
+        raise DataError(file, f"{where}.test", raw.get("test"), f"one of {list(TESTS)}")
     if raw.get("certainty") not in CERTAINTY:
-        raise InputError(file, f"{where}.certainty", raw.get("certainty"), f"one of {list(CERTAINTY)}")
+        raise DataError(file, f"{where}.certainty", raw.get("certainty"), f"one of {list(CERTAINTY)}")
     _check_source(file, f"{where}.source", raw.get("source"))
     kinds = raw.get("applies_to")
     if not isinstance(kinds, list) or not kinds or any(k not in PRODUCTS for k in kinds):
-        raise InputError(file, f"{where}.applies_to", kinds, f"a list of product kinds from {list(PRODUCTS)}")
+        raise DataError(file, f"{where}.applies_to", kinds, f"a list of product kinds from {list(PRODUCTS)}")
     if raw["test"] == "combined":
         _check_requires(file, f"{where}.requires", raw.get("requires"))
     elif raw.get("indicator") not in module.INDICATORS:
-        raise InputError(file, f"{where}.indicator", raw.get("indicator"),
+        raise DataError(file, f"{where}.indicator", raw.get("indicator"),
                          f"one of {sorted(module.INDICATORS)} (greenal/standards/{data['module']}.py)")
     if raw.get("threshold_from"):
         if raw["threshold_from"] not in getattr(module, "THRESHOLDS", {}):
-            raise InputError(file, f"{where}.threshold_from", raw["threshold_from"],
+            raise DataError(file, f"{where}.threshold_from", raw["threshold_from"],
                              f"a function of THRESHOLDS in greenal/standards/{data['module']}.py")
     elif raw["test"] in ("max", "min") and not isinstance(raw.get("threshold"), (int, float)):
-        raise InputError(file, f"{where}.threshold", raw.get("threshold"), "a number")
+        raise DataError(file, f"{where}.threshold", raw.get("threshold"), "a number")
     if raw["test"] == "grade" and len(raw.get("levels") or []) != 3:
-        raise InputError(file, f"{where}.levels", raw.get("levels"), "three limits, level 1 to level 3")
+        raise DataError(file, f"{where}.levels", raw.get("levels"), "three limits, level 1 to level 3")
     note_ = raw.get("note") or {}
     if isinstance(note_, str):
         note_ = dict.fromkeys(LANGS, note_)
     if set(note_) - set(LANGS) or (note_ and set(note_) != set(LANGS)):
-        raise InputError(file, f"{where}.note", raw.get("note"), "a text, or {zh: ..., en: ...}")
+        raise DataError(file, f"{where}.note", raw.get("note"), "a text, or {zh: ..., en: ...}")
     return Rule(id=raw["id"], scheme=data["code"], title=raw["title"], indicator=raw.get("indicator", ""),
                 unit=raw.get("unit", ""), test=raw["test"], clause=raw["clause"], source=raw["source"],
                 certainty=raw["certainty"], threshold=raw.get("threshold"),
@@ -234,36 +234,36 @@ def _rule(file: str, where: str, raw: dict, data: dict, module) -> Rule:
 
 def _check_source(file: str, where: str, source) -> None:
     if not isinstance(source, dict) or source.get("ref") not in bundled_inventory().sources or not source.get("locator"):
-        raise InputError(file, where, source, "{ref: a key of inventories/sources.yaml, locator: where in it}")
+        raise DataError(file, where, source, "{ref: a key of inventories/sources.yaml, locator: where in it}")
 
 
 def _check_requires(file: str, where: str, req) -> None:
     if not isinstance(req, dict) or not isinstance(req.get("of"), list) or len(req["of"]) < 2:
-        raise InputError(file, where, req, "{of: [two or more rule ids], at_least: n, until: date, then: all | n}")
+        raise DataError(file, where, req, "{of: [two or more rule ids], at_least: n, until: date, then: all | n}")
     n = len(req["of"])
     if not isinstance(req.get("at_least"), int) or not 1 <= req["at_least"] <= n:
-        raise InputError(file, f"{where}.at_least", req.get("at_least"), f"a whole number from 1 to {n}")
+        raise DataError(file, f"{where}.at_least", req.get("at_least"), f"a whole number from 1 to {n}")
     if "until" in req or "then" in req:
         if not isinstance(req.get("until"), dt.date):
-            raise InputError(file, f"{where}.until", req.get("until"), "a date (YYYY-MM-DD)")
+            raise DataError(file, f"{where}.until", req.get("until"), "a date (YYYY-MM-DD)")
         then = req.get("then")
         if then != "all" and not (isinstance(then, int) and 1 <= then <= n):
-            raise InputError(file, f"{where}.then", then, f"'all' or a whole number from 1 to {n}")
+            raise DataError(file, f"{where}.then", then, f"'all' or a whole number from 1 to {n}")
 
 
 def _check_data(file: str, where: str, node) -> None:
     """Scheme data: every leaf {value, unit, source, certainty} is sourced and tagged."""
     if isinstance(node, dict) and "value" in node:
         if not isinstance(node["value"], (int, float)) or not node.get("unit"):
-            raise InputError(file, where, node, "{value: a number, unit: ..., source: ..., certainty: ...}")
+            raise DataError(file, where, node, "{value: a number, unit: ..., source: ..., certainty: ...}")
         _check_source(file, f"{where}.source", node.get("source"))
         if node.get("certainty") not in CERTAINTY:
-            raise InputError(file, f"{where}.certainty", node.get("certainty"), f"one of {list(CERTAINTY)}")
+            raise DataError(file, f"{where}.certainty", node.get("certainty"), f"one of {list(CERTAINTY)}")
     elif isinstance(node, dict):
         for key, value in node.items():
             _check_data(file, f"{where}.{key}", value)
     else:
-        raise InputError(file, where, node, "a sourced value {value, unit, source, certainty} or a group of them")
+        raise DataError(file, where, node, "a sourced value {value, unit, source, certainty} or a group of them")
 
 
 def _effective(file: str, effective) -> str:
@@ -271,7 +271,7 @@ def _effective(file: str, effective) -> str:
     if effective is None:
         return "not stated"
     if not isinstance(effective, dict) or not isinstance(effective.get("date"), dt.date):
-        raise InputError(file, "effective", effective, "{date: YYYY-MM-DD, source: {ref, locator}}")
+        raise DataError(file, "effective", effective, "{date: YYYY-MM-DD, source: {ref, locator}}")
     _check_source(file, "effective.source", effective.get("source"))
     source = effective["source"]
     return f"{effective['date'].isoformat()} ({source['ref']}: {source['locator']})"
@@ -434,7 +434,7 @@ def _chosen(scheme_codes):
     every = schemes()
     for code in scheme_codes or []:
         if code not in every:
-            raise InputError("command line", "--scheme", code, f"one of {list(every)}")
+            raise InputError("schemes", "scheme code", code, f"one of {list(every)}")
     return [every[c] for c in (scheme_codes or every)]
 
 
