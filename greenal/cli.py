@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -261,8 +262,22 @@ def inventories(stage: str | None, confidence: str | None, show_sources: bool) -
                 click.echo(f"    {e.target}: {e.amount:g} {e.unit} [{e.confidence}] {e.source.cite(inventory.sources)}")
 
 
+def _show_note(message, category, filename, lineno, file=None, line=None) -> None:
+    """greenal's own warnings (e.g. a repaired data directory) as one 'note:' line on stderr."""
+    from greenal.lca.bw import DataDirRepaired
+
+    if issubclass(category, DataDirRepaired):
+        click.echo(f"note: {message}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
 def run() -> None:
     """Entry point: InputError becomes one line on stderr and exit status 2, never a traceback."""
+    warnings.showwarning = _show_note
     try:
         main.main(standalone_mode=False)
     except InputError as exc:
