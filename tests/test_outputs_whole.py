@@ -1,7 +1,6 @@
 """Outputs that stay whole and never surprise: no live formulas in any workbook, CSS/HTML
 escaping in every context, a report set written whole or not at all, temp folders and Chromium
 cleaned up (also after a failure or a kill), no silent overwrite, names from the declaration."""
-import json
 import os
 import re
 import shutil

@@ -179,3 +179,19 @@ def test_cli_shows_the_repair_as_one_note(built_once, tmp_path):
     (note,) = done.stderr.strip().splitlines()
     assert note.startswith("note: data directory") and "marker" in note and "rebuilt" in note
     assert json.loads(done.stdout)["total_t_co2e"] > 0
+
+
+def test_leftover_of_a_killed_build_is_removed(built_once, tmp_path):
+    """A build killed before its rename leaves a temporary project; the next run (under the
+    lock, so nobody is writing it) removes it."""
+    inventory = load_inventory()
+    data_dir = tmp_path / "data"
+    shutil.copytree(built_once, data_dir)
+    bd = bw._brightway(data_dir / "brightway")
+    leftover = f"{bw.BUILD_PREFIX}{inventory.content_hash[:16]}-99999999"
+    bd.projects.create_project(leftover)
+    (leftover_dir,) = [p for p in (data_dir / "brightway").iterdir() if p.name.startswith(bw.BUILD_PREFIX)]
+    (data_dir / "brightway" / "greenal-0123456789abcdef.stray").mkdir()  # a folder with no project
+    bw.ensure_project(inventory, data_dir)
+    assert leftover not in bd.projects and not leftover_dir.exists()
+    assert len(projects_in(data_dir)) == 1

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from greenal.errors import InputError
 from greenal.inventory import Inventory
 
 try:
@@ -73,7 +74,11 @@ def data_dir_lock(data_dir: Path):
     path = data_dir / LOCK
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise InputError(str(data_dir), "data directory", str(data_dir),
+                         f"a folder greenal can write to ({exc.strerror}); choose one with --data-dir") from None
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)

@@ -3,14 +3,13 @@ at all: rendered into a temp folder inside --out (same file system), then moved 
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from pathlib import Path
 
 from greenal.errors import InputError
 from greenal.report import data, html, pact, pdf, workbook
-from greenal.report.staging import temp_dir, writable_folder
+from greenal.report.staging import move_into_place, temp_dir, writable_folder
 from greenal.standards.engine import assess
 
 FORMATS = ("html", "pdf", "xlsx", "pact", "cbam")
@@ -77,9 +76,5 @@ def write_reports(result, engine, formats: list[str], lang: str, out: Path, gwp:
     out = writable_folder(Path(out))
     with temp_dir(out, "report") as stage:
         names = _render(result, engine, formats, lang, stage, gwp)
-        umask = os.umask(0)
-        os.umask(umask)
-        for name in names:  # every file is whole before the first one moves
-            os.chmod(stage / name, 0o666 & ~umask)
-            os.replace(stage / name, out / name)
+        move_into_place(stage, names, out)  # every file is whole before the first one moves
     return [out / name for name in names]

@@ -64,3 +64,13 @@ def writable_folder(out: Path) -> Path:
         raise InputError("command line", "--out", str(out),
                          f"a folder greenal can write to ({exc.strerror or exc})") from None
     return out
+
+
+def move_into_place(stage: Path, names: list[str], out: Path) -> None:
+    """Move finished files from `stage` to `out` (same file system: each move is a rename),
+    with the user's usual file mode (temp files are private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in names:
+        os.chmod(stage / name, 0o666 & ~umask)
+        os.replace(stage / name, out / name)
