@@ -70,7 +70,7 @@ def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str,
     if declaration and ctx.get_parameter_source("route") is not ParameterSource.DEFAULT:
         raise InputError("command line", "--route", route, "either a declaration file or --route, not both")
     if out:
-        out = str(writable_folder(Path(out)))
+        writable_folder(Path(out), create=False)  # before any work; created only to write
     if declaration:
         result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
         document = declaration_document(result, gwp)

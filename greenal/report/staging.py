@@ -51,14 +51,19 @@ def temp_dir(parent: Path | None, purpose: str):
         shutil.rmtree(path, ignore_errors=True)
 
 
-def writable_folder(out: Path) -> Path:
-    """`out`, created if missing; a folder greenal cannot write to is bad input (one line, exit 2)."""
+def writable_folder(out: Path, create: bool = True) -> Path:
+    """`out`, created if missing (with create=False only checked: its nearest existing folder must
+    take writes); a folder greenal cannot write to is bad input (one line, exit 2)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError("command line", "--out", str(out), "a folder (this is a file)")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = Path(tempfile.mkdtemp(prefix=f"{PREFIX}probe-{os.getpid()}-", dir=out))
+        if create:
+            out.mkdir(parents=True, exist_ok=True)
+        existing = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
+        if not existing.is_dir():
+            raise NotADirectoryError(20, "a file is in the way", str(existing))
+        probe = Path(tempfile.mkdtemp(prefix=f"{PREFIX}probe-{os.getpid()}-", dir=existing))
         probe.rmdir()
     except OSError as exc:
         raise InputError("command line", "--out", str(out),
