@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import unicodedata
+import warnings
 from collections import Counter
 from pathlib import Path
 
 import click
 import yaml
+from click.core import ParameterSource
 
 from greenal import api
 from greenal.errors import GreenalError, InputError
 from greenal.inventory import CONFIDENCE, STAGES, bundled_inventory
 from greenal.files import write_atomic
+from greenal.report.staging import writable_folder
 from greenal.report.summary import declaration_document, result_json, write_outputs
 
 GWP_CHOICES = ("sar", "ar4", "ar5", "ar6")
@@ -56,19 +60,26 @@ def main(ctx: click.Context, data_dir: str | None) -> None:
 @click.option("--gwp", type=click.Choice(GWP_CHOICES), default=api.DEFAULT_GWP, show_default=True,
               help="IPCC GWP100 set.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--out", type=click.Path(file_okay=False), help="Also write <route>.json and summary.html here.")
+@click.option("--out", type=click.Path(file_okay=False), help="Also write <route>.json and summary.html here "
+              "(for a declaration: <declarant>-<product>-<year>.json).")
 @click.pass_context
 def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str, as_json: bool,
               out: str | None) -> None:
     """Cradle-to-gate footprint of one tonne: of a DECLARATION (.yaml or .xlsx), location- and
     market-based, or of a bundled route."""
+    if declaration and ctx.get_parameter_source("route") is not ParameterSource.DEFAULT:
+        raise InputError("command line", "--route", route, "either a declaration file or --route, not both")
+    if out:
+        writable_folder(Path(out), create=False)  # before any work; created only to write
     if declaration:
         result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
         document = declaration_document(result, gwp)
         click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str) if as_json
                    else _render_declaration(document))
         if out:
-            path = Path(out) / f"{Path(declaration).stem}.json"
+            from greenal.report.render import output_stem
+
+            path = Path(out) / f"{output_stem(result.declaration)}.json"
             write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False, default=str))
             click.echo(f"wrote {path}", err=as_json)
         return
@@ -131,11 +142,17 @@ def _render_declaration(d: dict) -> str:
 @click.option("--yaml", "as_yaml", is_flag=True, help="Write the commented YAML form instead of the Excel questionnaire.")
 @click.option("--from", "source", type=click.Path(dir_okay=False, exists=True),
               help="Fill it with this declaration (.yaml or .xlsx).")
-def template(output: str, lang: str, as_yaml: bool, source: str | None) -> None:
-    """Write a declaration questionnaire (.xlsx) or its YAML form to OUTPUT."""
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def template(output: str, lang: str, as_yaml: bool, source: str | None, force: bool) -> None:
+    """Write a declaration questionnaire (.xlsx) or its YAML form to OUTPUT (an existing file
+    only with --force)."""
     from greenal.declaration.excel import write_workbook
     from greenal.declaration.yaml_io import yaml_template
 
+    if (Path(output).exists() or Path(output).is_symlink()) and not force:
+        raise InputError("command line", "OUTPUT", output, "a file that does not exist yet (or --force to replace it)")
+    if Path(output).is_dir():
+        raise InputError("command line", "OUTPUT", output, "a file name (this is a folder)")
     declaration = api.read_declaration(source) if source else None
     if as_yaml:
         if declaration:
@@ -270,9 +287,30 @@ def inventories(stage: str | None, confidence: str | None, show_sources: bool) -
                 click.echo(f"    {e.target}: {e.amount:g} {e.unit} [{e.confidence}] {e.source.cite(inventory.sources)}")
 
 
+def _show_note(message, category, filename, lineno, file=None, line=None) -> None:
+    """greenal's own warnings (e.g. a repaired data directory) as one 'note:' line on stderr."""
+    from greenal.lca.bw import DataDirRepaired
+
+    if issubclass(category, DataDirRepaired):
+        click.echo(f"note: {message}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
+def _exit_on_signal(number, frame) -> None:
+    raise SystemExit(128 + number)
+
+
 def run() -> None:
     """Entry point: a GreenalError becomes one line on stderr and its exit status (2 for bad input,
     3 for a missing tool), never a traceback."""
+    warnings.showwarning = _show_note
+    for name in ("SIGTERM", "SIGHUP"):  # so `finally` blocks remove temp folders and stop Chromium
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _exit_on_signal)
     try:
         main.main(standalone_mode=False)
     except GreenalError as exc:
@@ -281,6 +319,12 @@ def run() -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
+    except click.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `greenal`: the help text
+            exc.show()
+        else:  # one line, like every other bad input
+            click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -27,5 +27,11 @@ def data_dir(override: str | os.PathLike | None = None) -> Path:
     then the platform's user data dir (e.g. ~/.local/share/greenal)."""
     chosen = override or os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir("greenal", appauthor=False)
     path = Path(chosen).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from greenal.errors import InputError
+
+        raise InputError(str(path), "data directory (--data-dir or GREENAL_DATA_DIR)", str(chosen),
+                         f"a folder greenal can create and write to ({exc.strerror})") from None
     return path

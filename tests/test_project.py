@@ -1,6 +1,7 @@
 """The Brightway project: built once from the bundled data, rebuilt only when they change,
 kept in the chosen data dir, never half-built; results computed in float64."""
 import json
+import warnings
 import shutil
 from pathlib import Path
 
@@ -53,7 +54,8 @@ def test_interrupted_build_is_redone(tmp_path):
     bw.ensure_project(inventory, tmp_path)
     (project,) = projects_in(tmp_path)
     (tmp_path / "brightway" / project / bw.MARKER).unlink()  # as if the build had been killed
-    ids = bw.ensure_project(inventory, tmp_path)
+    with pytest.warns(bw.DataDirRepaired, match="interrupted build"):
+        ids = bw.ensure_project(inventory, tmp_path)
     assert (tmp_path / "brightway" / project / bw.MARKER).exists()
     assert set(ids) == set(inventory.processes) | set(inventory.flows)
 
@@ -128,3 +130,98 @@ def test_warm_runs_read_the_cache_and_never_import_brightway(tmp_path):
     cache_file.write_bytes(b"garbage")  # a damaged cache is recomputed, not trusted
     again, again_imports = run()
     assert again == first and again_imports == ["True", "True"]
+
+
+def test_build_leaves_one_browsable_project_and_no_temporary_one(tmp_path):
+    inventory = load_inventory()
+    ids = bw.ensure_project(inventory, tmp_path)
+    (project,) = projects_in(tmp_path)
+    assert project.startswith(bw.PROJECT_PREFIX + inventory.content_hash[:16] + ".")  # bw2data appends a hash
+    bd = bw._brightway(tmp_path / "brightway")
+    assert bd.projects.current == bw.PROJECT_PREFIX + inventory.content_hash[:16]
+    assert not [p.name for p in bd.projects if p.name.startswith(bw.BUILD_PREFIX)]
+    # Brightway itself reads the renamed project: every process and flow, with the marker's ids
+    nodes = {node["code"]: node.id for db in (bw.BIOSPHERE_DB, bw.TECHNOSPHERE_DB) for node in bd.Database(db)}
+    assert nodes == ids
+    assert len(bd.Database(bw.TECHNOSPHERE_DB)) == len(inventory.processes)
+    assert len([m for m in bd.methods if m[0] == "greenal"]) == len(inventory.methods)
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory):
+    """One sound data directory, copied for each damage below (a build takes seconds)."""
+    path = tmp_path_factory.mktemp("sound")
+    bw.ensure_project(load_inventory(), path)
+    return path
+
+
+def _damage(path: Path, how: str) -> None:
+    if how == "truncated":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "directory":
+        path.unlink()
+        (path / "inside").mkdir(parents=True)
+    elif how == "garbage":
+        path.write_bytes(bytes(range(256)) * 8)
+
+
+@pytest.mark.parametrize("how", ["truncated", "empty", "directory", "garbage"])
+@pytest.mark.parametrize("target", ["marker", "project database", "projects.db", "databases.json"])
+def test_damaged_data_dir_is_detected_and_rebuilt_with_a_note(built_once, engine, tmp_path, target, how):
+    inventory = load_inventory()
+    data_dir = tmp_path / "data"
+    shutil.copytree(built_once, data_dir)
+    (project,) = projects_in(data_dir)
+    brightway = data_dir / "brightway"
+    path = {"marker": brightway / project / bw.MARKER,
+            "project database": brightway / project / "lci" / "databases.db",
+            "projects.db": brightway / "projects.db",
+            "databases.json": brightway / project / "databases.json"}[target]
+    _damage(path, how)
+    with pytest.warns(bw.DataDirRepaired, match="rebuilt"):
+        ids = bw.ensure_project(inventory, data_dir)
+    (project,) = projects_in(data_dir)
+    problem, marker_ids = bw._project_problem(brightway / project, inventory)
+    assert problem is None and marker_ids == ids
+    assert set(ids) == set(inventory.processes) | set(inventory.flows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # sound now: no second repair
+        assert bw.ensure_project(inventory, data_dir) == ids
+    # and the footprint is the one a fresh directory gives
+    fresh = engine.route_footprint("cn-average").total_co2e_kg("ar6")
+    assert Engine(inventory, data_dir).route_footprint("cn-average").total_co2e_kg("ar6") == pytest.approx(fresh, rel=1e-12)
+
+
+def test_cli_shows_the_repair_as_one_note(built_once, tmp_path):
+    import subprocess
+    import sys
+    data_dir = tmp_path / "data"
+    shutil.copytree(built_once, data_dir)
+    (project,) = projects_in(data_dir)
+    _damage(data_dir / "brightway" / project / bw.MARKER, "garbage")
+    done = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), "footprint", "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    (note,) = done.stderr.strip().splitlines()
+    assert note.startswith("note: data directory") and "marker" in note and "rebuilt" in note
+    assert json.loads(done.stdout)["total_t_co2e"] > 0
+
+
+def test_leftover_of_a_killed_build_is_removed(built_once, tmp_path):
+    """A build killed before its rename leaves a temporary project; the next run (under the
+    lock, so nobody is writing it) removes it."""
+    inventory = load_inventory()
+    data_dir = tmp_path / "data"
+    shutil.copytree(built_once, data_dir)
+    bd = bw._brightway(data_dir / "brightway")
+    leftover = f"{bw.BUILD_PREFIX}{inventory.content_hash[:16]}-99999999"
+    bd.projects.create_project(leftover)
+    (leftover_dir,) = [p for p in (data_dir / "brightway").iterdir() if p.name.startswith(bw.BUILD_PREFIX)]
+    (data_dir / "brightway" / "greenal-0123456789abcdef.stray").mkdir()  # a folder with no project
+    bw.ensure_project(inventory, data_dir)
+    assert leftover not in bd.projects and not leftover_dir.exists()
+    assert len(projects_in(data_dir)) == 1

@@ -75,6 +75,8 @@ def write_workbook(path: Path, lang: str = "en", declaration: Declaration | None
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    from greenal.report.cells import text_stays_text
+
     data = declaration.to_mapping() if declaration else {}
     header_fill = PatternFill("solid", fgColor="DDEBE0")
     input_fill = PatternFill("solid", fgColor="FFF8DC")
@@ -135,6 +137,7 @@ def write_workbook(path: Path, lang: str = "en", declaration: Declaration | None
         for col, width in ((KEY, 30), (LABEL, 46), (UNIT, 16), (VALUE, 22), (NOTES, 60)):
             sheet.column_dimensions[sheet.cell(1, col).column_letter].width = width
         sheet.freeze_panes = "A2"
+    text_stays_text(book)  # greenal.report.cells: no formulas or error values from text
     with atomic_target(Path(path)) as tmp:
         book.save(tmp)
     return Path(path)

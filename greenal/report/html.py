@@ -33,12 +33,24 @@ def number(value, digits: int | None = None, signed: bool = False) -> str:
     return f"{value:{'+' if signed else ''},.{digits}f}"
 
 
+CSS_SAFE_PUNCTUATION = frozenset(" !#$%()*+,-./:;=?[]^_`{|}~")
+
+
 def css_string(value) -> Markup:
-    """Text for a CSS string (the @page header and footer): escape what could end the string,
-    the rule or the <style> element; CSS hex escapes keep the text as written."""
+    """Text for a CSS string (the @page header and footer). Only letters, digits and plain
+    punctuation pass as they are; everything else (quotes, backslash, newline, form feed and the
+    other CSS string terminators (CSS Syntax 3 §4.3.5), control and format characters, line and
+    paragraph separators, '<' and '&' that could end the <style> element) becomes a CSS hex escape
+    (§4.3.7), which keeps the text as written. NUL and lone surrogates become U+FFFD, as CSS does."""
     out = []
     for ch in str(value):
-        out.append(f"\\{ord(ch):x} " if ch in '\\"\'<>&\n\r' else ch)
+        code = ord(ch)
+        if code == 0 or 0xD800 <= code <= 0xDFFF:
+            code = 0xFFFD
+        elif ch.isalnum() or ch in CSS_SAFE_PUNCTUATION:
+            out.append(ch)
+            continue
+        out.append(f"\\{code:x} ")
     return Markup("".join(out))
 
 

@@ -1,18 +1,25 @@
 """PDF from the HTML with headless Chromium (Debian `chromium`): the same engine the browser test
-uses, and since Chromium 131 it lays out CSS @page margin boxes (header, footer, page numbers)."""
+uses, and since Chromium 131 it lays out CSS @page margin boxes (header, footer, page numbers).
+
+Chromium runs in its own process group with a throw-away profile inside a greenal temp folder;
+whatever ends the call (error, timeout, SIGTERM turned into SystemExit by the CLI), the whole
+group is killed and the folder removed."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
-import tempfile
 from pathlib import Path
 
 from greenal.errors import MissingTool
 from greenal.files import atomic_target
+from greenal.report.staging import temp_dir
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-pdf-header-footer")
+TIMEOUT_S = 180
 
 
 def browser() -> str:
@@ -31,16 +38,40 @@ def check_cjk_font() -> None:
                           "(apt-get install fonts-noto-cjk)")
 
 
-def html_to_pdf(html: str, path: Path) -> Path:
+def _run_group(command: list[str], timeout_s: float) -> subprocess.CompletedProcess:
+    """Run `command` in a new process group; kill the whole group if the wait ends any other way."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=timeout_s)
+    except BaseException:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.communicate()
+        raise
+    try:  # Chromium's helpers may outlive the browser process
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def html_to_pdf(html: str, path: Path, work_dir: Path | None = None) -> Path:
+    """Print `html` to `path`; Chromium's page copy and profile live in a temp folder under
+    `work_dir` (default: the system temp dir) that is removed afterwards."""
     check_cjk_font()
     executable = browser()
-    with tempfile.TemporaryDirectory() as tmp:
-        page = Path(tmp) / "report.html"
+    with temp_dir(work_dir, "chromium") as tmp:
+        page = tmp / "report.html"
         page.write_text(html, encoding="utf-8")
         with atomic_target(Path(path)) as target:
-            done = subprocess.run([executable, *FLAGS, f"--user-data-dir={tmp}/profile",
-                                   f"--print-to-pdf={target}", page.as_uri()],
-                                  capture_output=True, text=True, timeout=180)
+            try:
+                done = _run_group([executable, *FLAGS, f"--user-data-dir={tmp / 'profile'}",
+                                   f"--print-to-pdf={target}", page.as_uri()], TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                raise MissingTool(f"Chromium did not print the PDF within {TIMEOUT_S} s") from None
             if done.returncode != 0 or not target.stat().st_size:
                 raise MissingTool(f"Chromium could not print the PDF (exit {done.returncode}): {done.stderr[-300:]}")
     return Path(path)

@@ -1,46 +1,80 @@
-"""`greenal report`: every chosen format from one report object."""
+"""`greenal report`: every chosen format from one report object, written as a whole set or not
+at all: rendered into a temp folder inside --out (same file system), then moved into place."""
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from pathlib import Path
 
 from greenal.errors import InputError
-from greenal.files import write_atomic
 from greenal.report import data, html, pact, pdf, workbook
+from greenal.report.staging import move_into_place, temp_dir, writable_folder
 from greenal.standards.engine import assess
 
 FORMATS = ("html", "pdf", "xlsx", "pact", "cbam")
+SLUG_CHARS = 48  # a CJK character is 3 bytes in UTF-8: names stay far below the 255-byte limit
 
 
 def parse_formats(text: str) -> list[str]:
     chosen = [f.strip() for f in text.split(",") if f.strip()]
+    if not chosen:
+        raise InputError("command line", "--format", text, f"a comma-separated list of {', '.join(FORMATS)}")
     for f in chosen:
         if f not in FORMATS:
             raise InputError("command line", "--format", f, f"a comma-separated list of {', '.join(FORMATS)}")
     return chosen
 
 
-def write_reports(result, engine, formats: list[str], lang: str, out: Path, gwp: str = "ar6") -> list[Path]:
-    """Files written: <stem>-report.html/.pdf, -certificate.html/.pdf, .xlsx, .pact.json, -cbam.xlsx."""
+def slug(text: str) -> str:
+    """File-system-safe words of `text`: letters and digits of any script (NFKC), lower case,
+    everything else one '-'; no leading dot, no path separators, no control characters."""
+    words = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", str(text)).lower(), flags=re.UNICODE)
+    return words.strip("-")[:SLUG_CHARS].strip("-")
+
+
+def output_stem(declaration) -> str:
+    """Outputs are named after the declarant, the product and the period's year (so two plants'
+    `plant.yaml` never share names): e.g. 'guangxi-example-aluminium-co-primary-ingot-2024'."""
+    parts = [slug(declaration.declarant.get("name", "")) or "declarant", slug(declaration.product.get("kind", "")),
+             str(declaration.period["end"].year)]
+    return "-".join(p for p in parts if p)
+
+
+def _render(result, engine, formats: list[str], lang: str, stage: Path, gwp: str) -> list[str]:
+    """Write every chosen file into `stage`; return their names."""
     report = data.build(result, assess(result, gwp=gwp), engine, gwp)
-    stem = f"{Path(result.declaration.file).stem}-{lang}"
-    out = Path(out)
-    written = []
+    stem = output_stem(result.declaration)
+    names = []
     pages = {kind: html.render(report, kind, lang) for kind in ("report", "certificate")} \
         if {"html", "pdf"} & set(formats) else {}
     if "html" in formats:
         for kind, page in pages.items():
-            write_atomic(out / f"{stem}-{kind}.html", page)
-            written.append(out / f"{stem}-{kind}.html")
+            (stage / f"{stem}-{lang}-{kind}.html").write_text(page, encoding="utf-8")
+            names.append(f"{stem}-{lang}-{kind}.html")
     if "pdf" in formats:
         for kind, page in pages.items():
-            written.append(pdf.html_to_pdf(page, out / f"{stem}-{kind}.pdf"))
+            pdf.html_to_pdf(page, stage / f"{stem}-{lang}-{kind}.pdf", work_dir=stage)
+            names.append(f"{stem}-{lang}-{kind}.pdf")
     if "xlsx" in formats:
-        written.append(workbook.results_workbook(report, out / f"{stem}.xlsx"))
+        workbook.results_workbook(report, stage / f"{stem}-{lang}.xlsx")
+        names.append(f"{stem}-{lang}.xlsx")
     if "pact" in formats:
-        path = out / f"{Path(result.declaration.file).stem}.pact.json"
-        write_atomic(path, json.dumps(pact.product_footprint(report), indent=2, ensure_ascii=False))
-        written.append(path)
+        (stage / f"{stem}.pact.json").write_text(json.dumps(pact.product_footprint(report), indent=2,
+                                                            ensure_ascii=False), encoding="utf-8")
+        names.append(f"{stem}.pact.json")
     if "cbam" in formats:
-        written.append(workbook.cbam_sheet(report, out / f"{Path(result.declaration.file).stem}-cbam.xlsx"))
-    return written
+        workbook.cbam_sheet(report, stage / f"{stem}-cbam.xlsx")
+        names.append(f"{stem}-cbam.xlsx")
+    return names
+
+
+def write_reports(result, engine, formats: list[str], lang: str, out: Path, gwp: str = "ar6") -> list[Path]:
+    """Files written: <stem>-<lang>-report.html/.pdf, -certificate.html/.pdf, <stem>-<lang>.xlsx,
+    <stem>.pact.json, <stem>-cbam.xlsx (stem: see `output_stem`). If any step fails, nothing in
+    `out` changes; the temp folder is removed whatever happens."""
+    out = writable_folder(Path(out))
+    with temp_dir(out, "report") as stage:
+        names = _render(result, engine, formats, lang, stage, gwp)
+        move_into_place(stage, names, out)  # every file is whole before the first one moves
+    return [out / name for name in names]

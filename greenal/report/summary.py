@@ -6,7 +6,6 @@ from pathlib import Path
 
 import jinja2
 
-from greenal.files import write_atomic
 from greenal.lca.engine import Footprint
 from greenal.paths import bundled
 
@@ -30,15 +29,20 @@ def summary_html(results: dict[str, Footprint], gwp: str) -> str:
 
 
 def write_outputs(out_dir: Path, results: dict[str, Footprint], gwp: str) -> list[Path]:
-    """<route>.json per result and summary.html; returns the paths written."""
-    written = []
-    for code, fp in results.items():
-        path = out_dir / f"{code}.json"
-        write_atomic(path, result_json(fp, gwp))
-        written.append(path)
-    path = out_dir / "summary.html"
-    write_atomic(path, summary_html(results, gwp))
-    return written + [path]
+    """<route>.json per result and summary.html, all or none (staged, then moved into place);
+    returns the paths written."""
+    from greenal.report.staging import move_into_place, temp_dir, writable_folder
+
+    out_dir = writable_folder(Path(out_dir))
+    with temp_dir(out_dir, "footprint") as stage:
+        names = []
+        for code, fp in results.items():
+            (stage / f"{code}.json").write_text(result_json(fp, gwp), encoding="utf-8")
+            names.append(f"{code}.json")
+        (stage / "summary.html").write_text(summary_html(results, gwp), encoding="utf-8")
+        names.append("summary.html")
+        move_into_place(stage, names, out_dir)
+    return [out_dir / name for name in names]
 
 
 def declaration_document(result, gwp: str) -> dict:

@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from greenal.declaration.fields import SECTIONS
 from greenal.declaration.model import flatten
 from greenal.files import atomic_target
+from greenal.report.cells import cell_text, text_stays_text
 from greenal.report.pact import CN_CODES
 from greenal.standards.cbam import DEFAULT_CELL, default_with_markup
 from greenal.standards.engine import data_value, scheme_data
@@ -19,12 +20,12 @@ NUMBER = "#,##0.000###"
 
 
 def _table(sheet, headers: list[str], rows: list[list], widths: list[int] | None = None) -> None:
-    sheet.append(headers)
+    sheet.append([cell_text(h) for h in headers])
     for cell in sheet[1]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        sheet.append(row)
+        sheet.append([cell_text(value) for value in row])
     for column in sheet.iter_cols(min_row=2):
         for cell in column:
             if isinstance(cell.value, float):
@@ -35,6 +36,7 @@ def _table(sheet, headers: list[str], rows: list[list], widths: list[int] | None
 
 
 def _save(book: Workbook, path: Path) -> Path:
+    text_stays_text(book)
     with atomic_target(Path(path)) as tmp:
         book.save(tmp)
     return Path(path)
