@@ -211,7 +211,7 @@ def test_read_only_out_is_one_line_and_exit_2(engine, data_dir, tmp_path):
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o555)
         greenal(data_dir, "report", str(SMELTER), "--format", "pact", "--out", str(locked), check_status=2)
-    with pytest.raises(InputError, match="--out"):
+    with pytest.raises(InputError, match="output folder"):
         write_reports(declaration_footprint(engine, read_yaml(SMELTER)), engine, ["pact"], "en", Path("/sys"))
 
 

@@ -19,10 +19,10 @@ SLUG_CHARS = 48  # a CJK character is 3 bytes in UTF-8: names stay far below the
 def parse_formats(text: str) -> list[str]:
     chosen = [f.strip() for f in text.split(",") if f.strip()]
     if not chosen:
-        raise InputError("command line", "--format", text, f"a comma-separated list of {', '.join(FORMATS)}")
+        raise InputError("report", "formats", text, f"a comma-separated list of {', '.join(FORMATS)}")
     for f in chosen:
         if f not in FORMATS:
-            raise InputError("command line", "--format", f, f"a comma-separated list of {', '.join(FORMATS)}")
+            raise InputError("report", "formats", f, f"a comma-separated list of {', '.join(FORMATS)}")
     return chosen
 
 

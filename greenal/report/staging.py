@@ -56,7 +56,7 @@ def writable_folder(out: Path, create: bool = True) -> Path:
     take writes); a folder greenal cannot write to is bad input (one line, exit 2)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise InputError("command line", "--out", str(out), "a folder (this is a file)")
+        raise InputError("report", "output folder", str(out), "a folder (this is a file)")
     try:
         if create:
             out.mkdir(parents=True, exist_ok=True)
@@ -66,7 +66,7 @@ def writable_folder(out: Path, create: bool = True) -> Path:
         probe = Path(tempfile.mkdtemp(prefix=f"{PREFIX}probe-{os.getpid()}-", dir=existing))
         probe.rmdir()
     except OSError as exc:
-        raise InputError("command line", "--out", str(out),
+        raise InputError("report", "output folder", str(out),
                          f"a folder greenal can write to ({exc.strerror or exc})") from None
     return out
 
