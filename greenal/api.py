@@ -60,3 +60,18 @@ def declaration_footprint(path: str | os.PathLike, data_dir: str | os.PathLike |
     from greenal.model.site import declaration_footprint as compute
 
     return compute(engine(data_dir), read_declaration(path))
+
+
+def export_brightway(declaration: str | os.PathLike | None = None,
+                     data_dir: str | os.PathLike | None = None) -> dict[str, tuple[str, str]]:
+    """Every route, and a declaration's location- and market-based systems, as activities of the
+    `greenal-foregrounds` database in greenal's Brightway project; returns name -> activity key."""
+    from greenal.lca.export import to_brightway
+
+    eng = engine(data_dir)
+    foregrounds = {code: eng.route_foreground(route) for code, route in routes().items()}
+    if declaration is not None:
+        result = declaration_footprint(declaration, data_dir)
+        foregrounds[result.location.name] = result.location_foreground
+        foregrounds[result.market.name] = result.market_foreground
+    return to_brightway(eng, foregrounds, resolve_data_dir(data_dir))

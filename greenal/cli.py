@@ -252,6 +252,21 @@ def schemes() -> None:
 
 
 @main.command()
+@click.argument("declaration", required=False, type=click.Path(dir_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(("brightway",)), default="brightway", show_default=True,
+              help="brightway: the routes (and DECLARATION) as activities in greenal's Brightway project.")
+@click.pass_context
+def export(ctx: click.Context, declaration: str | None, fmt: str) -> None:
+    """Export the routes, and a declaration's product systems, to an LCA tool's format."""
+    from greenal.lca.export import FOREGROUND_DB
+
+    keys = api.export_brightway(declaration, ctx.obj["data_dir"])
+    click.echo(f"Brightway database {FOREGROUND_DB!r} in greenal's project (data dir {ctx.obj['data_dir'] or 'default'}):")
+    for name, (_, code) in keys.items():
+        click.echo(f"  {name}: ({FOREGROUND_DB!r}, {code!r})")
+
+
+@main.command()
 def routes() -> None:
     """List the bundled production routes."""
     processes = api.processes()

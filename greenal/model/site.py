@@ -59,6 +59,7 @@ class DeclarationResult:
     notes: tuple[str, ...] = ()  # warnings a reader of the result must see (certificates, defaults, lime)
     # supply id -> basis ("location", "market") -> kg of each flow per kWh of that supply, life-cycle
     supply_flows_per_kwh: dict = field(default_factory=dict)
+    location_foreground: Foreground | None = None  # what the location-based footprint was computed on
 
     def supply_life_cycle_kg_per_kwh(self, gwp: str) -> dict[str, dict[str, float]]:
         """Each supply's life-cycle factor (kg CO2e per kWh) on both bases."""
@@ -297,4 +298,4 @@ def declaration_footprint(engine: Engine, decl: Declaration) -> DeclarationResul
     supply_flows = {s.id: {basis: engine.line_flows(getattr(s, basis)) for basis in ("location", "market")}
                     for s in account.supplies}
     return DeclarationResult(decl, engine.footprint(location), engine.footprint(market), account, site_kwh_per_t,
-                             scaling, market, account.notes + tuple(dict.fromkeys(model.notes)), supply_flows)
+                             scaling, market, account.notes + tuple(dict.fromkeys(model.notes)), supply_flows, location)
