@@ -261,6 +261,11 @@ def inventories(stage: str | None, confidence: str | None, show_sources: bool) -
                 click.echo(f"    {e.target}: {e.amount:g} {e.unit} [{e.confidence}] {e.source.cite(inventory.sources)}")
 
 
+from greenal.registry.cli import keys, registry, verify  # certifier desk (issue 9)
+for _command in (registry, keys, verify):
+    main.add_command(_command)
+
+
 def run() -> None:
     """Entry point: InputError becomes one line on stderr and exit status 2, never a traceback."""
     try:
