@@ -2,6 +2,7 @@
 and appends hash-chained audit entries for every row it inserts, changes or deletes."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import json
@@ -93,15 +94,28 @@ ELECTRICITY_KEYS = ("site_kwh_per_t", "consumption_mwh", "grid_mwh", "null_power
                     "scope2_official_t_per_t")
 
 
+@contextlib.contextmanager
+def _as_file(content: bytes, file_name: str):
+    """The bytes as a file of the same name for the readers; errors name the original file."""
+    with tempfile.TemporaryDirectory(prefix="greenal-registry-") as tmp:
+        path = Path(tmp) / Path(file_name).name
+        path.write_bytes(content)
+        try:
+            yield path
+        except InputError as error:
+            if error.file == str(path):
+                error.file = file_name
+                error.args = (str(error),)
+            raise
+
+
 def compute(content: bytes, file_name: str, data_dir=None, gwp: str = "ar6"):
     """(declaration, results, verdicts) of a declaration file's bytes, through the public API."""
     from greenal import api
     from greenal.report.summary import declaration_document
     from greenal.standards.engine import assess
 
-    with tempfile.TemporaryDirectory(prefix="greenal-registry-") as tmp:
-        path = Path(tmp) / Path(file_name).name
-        path.write_bytes(content)
+    with _as_file(content, file_name) as path:
         declaration = api.read_declaration(path)
         result = api.declaration_footprint(path, data_dir)
         verdicts = [v.to_dict() for v in assess(result, None, gwp)]
@@ -117,7 +131,7 @@ def compute(content: bytes, file_name: str, data_dir=None, gwp: str = "ar6"):
 def prepare(path, data_dir=None, gwp: str = "ar6", evidence: dict | None = None) -> Submission:
     content = read_input(path)
     name = Path(path).name
-    declaration, results, verdicts, data_version = compute(content, name, data_dir, gwp)
+    declaration, results, verdicts, data_version = compute(content, str(path), data_dir, gwp)
     claims = []
     for i, c in enumerate(declaration.certificates):
         row = parse_range(c.scheme, c.serial_from, c.serial_to, str(path), declaration.locate("electricity", "certificates", i))
@@ -408,9 +422,7 @@ def review(declaration_id, db=None, data_dir=None) -> list[dict]:
 def _parse_bytes(content: bytes, file_name: str):
     from greenal import api
 
-    with tempfile.TemporaryDirectory(prefix="greenal-registry-") as tmp:
-        path = Path(tmp) / Path(file_name).name
-        path.write_bytes(content)
+    with _as_file(content, file_name) as path:
         return api.read_declaration(path)
 
 
