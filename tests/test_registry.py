@@ -5,6 +5,7 @@ Each test gets a fresh registry. PostgreSQL runs from Debian's `postgresql` (ini
 PostgreSQL cases are skipped with the reason.
 """
 import datetime as dt
+import gc
 import glob
 import json
 import multiprocessing
@@ -177,7 +178,8 @@ def _record_at_once(url, submission, barrier, results, pause_s):
 def test_concurrent_overlapping_claims_one_wins(desk, tmp_path):
     a = registry.prepare(declaration(tmp_path, "Plant A Co", "91450100MA5K8YYY2B"), desk["data_dir"])
     b = registry.prepare(declaration(tmp_path, "Plant B Co", "91450200MA5K8WWW3C"), desk["data_dir"])
-    context = multiprocessing.get_context("spawn")
+    gc.collect()  # close the connections of engines already dropped, before the children inherit them
+    context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(2), context.Queue()
     workers = [context.Process(target=_record_at_once, args=(desk["db"], s, barrier, results, 0.3)) for s in (a, b)]
     for w in workers:
@@ -207,7 +209,8 @@ def _record_then_hang(url, submission, marker):
 def test_killed_write_leaves_no_row(desk, tmp_path):
     sub = registry.prepare(declaration(tmp_path, "Plant A Co", "91450100MA5K8YYY2B"), desk["data_dir"])
     marker = tmp_path / "inside"
-    process = multiprocessing.get_context("spawn").Process(target=_record_then_hang, args=(desk["db"], sub, str(marker)))
+    gc.collect()
+    process = multiprocessing.get_context("fork").Process(target=_record_then_hang, args=(desk["db"], sub, str(marker)))
     process.start()
     deadline = time.monotonic() + 120
     while not marker.exists() and time.monotonic() < deadline and process.is_alive():
@@ -277,23 +280,35 @@ def test_issue_verify_and_one_byte_tampers(desk, tmp_path):
     assert raw == canonical(document)  # the file is exactly the RFC 8785 form
     assert document["declaration"]["sha256"] == registry.show(declaration_id, db=desk["db"])["versions"][0]["sha256"]
     assert document["verifier"]["organisation"] == "Example Verification Co"
-    # One changed byte anywhere: sample positions over the whole file, and every byte of the signature.
-    signature_at = raw.index(document["signature"]["value"].encode())
-    positions = sorted(set(range(0, len(raw), max(1, len(raw) // 300))) | set(range(signature_at, signature_at + 128)))
     tampered = tmp_path / "tampered.json"
-    for i in positions:
-        changed = bytearray(raw)
-        changed[i] = ord("1") if raw[i] != ord("1") else ord("2")
-        tampered.write_bytes(bytes(changed))
-        assert failed(registry.verify(tampered, db=desk["db"], data_dir=desk["data_dir"])), f"byte {i} changed, still valid"
     tampered.write_bytes(raw + b" ")
     assert failed(registry.verify(tampered, db=desk["db"]))[0]["check"] == "canonical form"
-    # A re-signed copy by an unregistered key fails on the signer's key.
     # One changed byte of the declaration.
     decl = tmp_path / "guangxi-smelter.yaml"
     decl.write_bytes(EXAMPLE.read_bytes().replace(b"ac_kwh_per_t: 13150", b"ac_kwh_per_t: 13151"))
     bad = failed(registry.verify(cert, decl, db=desk["db"], data_dir=desk["data_dir"]))
     assert bad[0]["check"] == "declaration" and "changed after approval" in bad[0]["detail"]
+
+
+def test_any_changed_byte_fails(tmp_path, data_dir, engine):
+    """One changed byte anywhere: sampled over the whole file, and every byte of the signature.
+    (Backend-independent: the file fails before the registry is consulted.)"""
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    registry.init(url)
+    registry.add_organisation("Example Verification Co", "verifier", VERIFIER_USCC, db=url)
+    keys = registry.new_key_pair(tmp_path / "keys", "alice")
+    registry.add_key(keys["public_key"], "Example Verification Co", "alice", db=url)
+    _, cert = issued({"db": url, "key": keys["private_key"], "data_dir": data_dir, "tmp": tmp_path}, EXAMPLE)
+    raw = cert.read_bytes()
+    value = json.loads(raw)["signature"]["value"].encode()
+    at = raw.index(value)
+    positions = sorted(set(range(0, len(raw), max(1, len(raw) // 120))) | set(range(at, at + len(value))))
+    tampered = tmp_path / "tampered.json"
+    for i in positions:
+        changed = bytearray(raw)
+        changed[i] = ord("1") if raw[i] != ord("1") else ord("2")
+        tampered.write_bytes(bytes(changed))
+        assert failed(registry.verify(tampered, db=url)), f"byte {i} changed, still valid"
 
 
 def test_signature_by_unregistered_key_fails(desk, tmp_path):
@@ -400,35 +415,49 @@ def test_export_import_restores_exactly(desk, tmp_path):
 # ---------------------------------------------------------------- command line
 
 
-def test_cli_desk_round_trip_and_one_line_errors(tmp_path, data_dir, engine):
-    env = {**os.environ, "GREENAL_DB": f"sqlite:///{tmp_path / 'r.sqlite'}", "GREENAL_DATA_DIR": str(data_dir)}
+def test_cli_desk_round_trip_and_one_line_errors(tmp_path, data_dir, engine, monkeypatch, capsys):
+    """The commands in-process through greenal.cli.run (exit codes as a user sees them), and one real
+    subprocess for the end-to-end exit status 2 with one line and no traceback."""
+    from greenal import cli
+
+    monkeypatch.setenv("GREENAL_DB", f"sqlite:///{tmp_path / 'r.sqlite'}")
+    monkeypatch.setenv("GREENAL_DATA_DIR", str(data_dir))
+    monkeypatch.chdir(tmp_path)
 
     def greenal(*args, status=0):
-        result = subprocess.run([sys.executable, "-m", "greenal.cli", *args], capture_output=True, text=True,
-                                env=env, cwd=tmp_path, timeout=300)
-        assert result.returncode == status, result.stderr
-        assert "Traceback" not in result.stderr
+        monkeypatch.setattr(sys, "argv", ["greenal", *args])
+        try:
+            cli.run()
+            code = 0
+        except SystemExit as end:
+            code = end.code or 0
+        out, err = capsys.readouterr()
+        assert code == status, err
         if status == 2:
-            assert result.stderr.strip().count("\n") == 0, result.stderr
-        return result
+            assert err.strip().count("\n") == 0, err
+        return out, err
 
     greenal("registry", "init")
-    out = greenal("keys", "new", "--name", "alice", "--dir", "keys").stdout
-    private = (tmp_path / "keys" / "alice.key")
+    out, _ = greenal("keys", "new", "--name", "alice", "--dir", "keys")
+    private = tmp_path / "keys" / "alice.key"
     assert private.stat().st_mode & 0o777 == 0o600
     assert "PRIVATE" not in out and private.read_text().splitlines()[1] not in out
     greenal("registry", "org", "Example Verification Co", "--kind", "verifier", "--uscc", VERIFIER_USCC)
     greenal("registry", "key", "keys/alice.pub", "--org", "Example Verification Co", "--user", "alice")
     greenal("registry", "submit", str(EXAMPLE), "--evidence", "electrolysis.ac_kwh_per_t=meter log")
-    assert "basis:" in greenal("registry", "review", "1").stdout
-    greenal("registry", "show", "99", status=2)
+    assert "basis:" in greenal("registry", "review", "1")[0]
+    assert "declaration id" in greenal("registry", "show", "99", status=2)[1]
     private.chmod(0o644)
-    assert "0600" in greenal("registry", "approve", "1", "--key", "keys/alice.key", status=2).stderr
+    assert "0600" in greenal("registry", "approve", "1", "--key", "keys/alice.key", status=2)[1]
     private.chmod(0o600)
     greenal("registry", "approve", "1", "--key", "keys/alice.key")
     greenal("registry", "issue", "1", "--out", "cert.json")
-    assert "valid" in greenal("verify", "cert.json").stdout
+    assert "cert.json: valid" in greenal("verify", "cert.json")[0]
+    assert "audit chain intact" in greenal("registry", "check")[0]
     raw = (tmp_path / "cert.json").read_bytes()
     (tmp_path / "cert.json").write_bytes(raw.replace(b'"total_t_co2e":1', b'"total_t_co2e":2', 1))
-    assert "signature failed" in greenal("verify", "cert.json", status=2).stderr
-    assert "audit chain intact" in greenal("registry", "check").stdout
+    assert "signature failed" in greenal("verify", "cert.json", status=2)[1]
+    result = subprocess.run([sys.executable, "-m", "greenal.cli", "verify", "cert.json"], capture_output=True,
+                            text=True, cwd=tmp_path, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "signature failed" in result.stderr

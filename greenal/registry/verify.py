@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 
+import rfc8785
 from sqlalchemy import select
 
 from greenal.errors import InputError
@@ -64,8 +65,11 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
         missing = [k for k in REQUIRED if k not in document] if isinstance(document, dict) else []
         out[-1]["detail"] = f"not a greenal certificate (missing {', '.join(missing) or 'type'})"
         return out
-    if not add("canonical form", canonical(document) == raw,
-               "RFC 8785 canonical bytes, as signed" if canonical(document) == raw else
+    try:
+        is_canonical = canonical(document) == raw
+    except (rfc8785.CanonicalizationError, ValueError, TypeError):  # e.g. an integer beyond 2**53
+        is_canonical = False
+    if not add("canonical form", is_canonical, "RFC 8785 canonical bytes, as signed" if is_canonical else
                "the file is not the canonical JSON that was signed: it was changed after signing"):
         return out
     body = {k: v for k, v in document.items() if k != "signature"}
