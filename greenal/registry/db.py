@@ -129,9 +129,13 @@ def transaction(engine: Engine, work, retries: int = RETRIES):
             with _session(engine) as session, session.begin():
                 return work(session)
         except exc.DBAPIError as error:
-            if _retryable(error) and attempt < retries - 1:
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-                continue
+            if _retryable(error):
+                if attempt < retries - 1:
+                    time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+                    continue
+                raise InputError("registry", "database", shown(str(engine.url)),
+                                 f"a write that does not conflict with concurrent ones ({retries} attempts "
+                                 "failed to serialise); try again") from None
             if isinstance(error, exc.OperationalError):
                 raise InputError("registry", "database", shown(str(engine.url)),
                                  f"a reachable, initialised registry ({_first_line(error)})") from None
