@@ -247,6 +247,34 @@ def test_review_checks_carry_their_basis(desk):
     assert "electrolysis.ac_kwh_per_t," not in checks["evidence references"]["detail"] + ","
 
 
+def test_outlier_among_the_same_product_and_resubmission(tmp_path, data_dir, engine):
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    registry.init(url)
+    peers = [("Plant A Co", "91450100MA5K8YYY2B", 13000), ("Plant B Co", "91450200MA5K8WWW3C", 13100),
+             ("Plant C Co", "91450300MA5K8QQQ4D", 13200)]
+    for i, (name, uscc, ac) in enumerate(peers):
+        registry.submit(declaration(tmp_path, name, uscc, f"GEC2024GX{40 + 2 * i:03d}000001", f"GEC2024GX{41 + 2 * i:03d}200000",
+                                    ac_kwh_per_t=ac, pv_block=20 + i), db=url, data_dir=data_dir)
+    path = declaration(tmp_path, "Plant D Co", "91450400MA5K8RRR5E", "GEC2024GX050000001", "GEC2024GX051200000",
+                       ac_kwh_per_t=16500, pv_block=30)
+    r = registry.submit(path, db=url, data_dir=data_dir)
+    checks = {c["check"]: c for c in registry.review(r["declaration"], db=url, data_dir=data_dir)}
+    outlier = checks["market-based total vs 3 other declarations"]
+    totals = sorted(d["market_t_co2e_per_t"] for d in registry.list_declarations(db=url)[:3])
+    median, mad = totals[1], sorted(abs(t - totals[1]) for t in totals)[1]
+    assert outlier["status"] == "warn" and f"modified z {0.6745 * (outlier['value'] - median) / mad:.2f}" in outlier["detail"]
+    assert checks["AC kWh/t vs GB 21346"]["status"] == "warn"  # above level 3 (13350)
+    # A corrected file is a new version of the same declaration; its claims replace the old ones.
+    path.write_text(path.read_text(encoding="utf-8").replace("ac_kwh_per_t: 16500", "ac_kwh_per_t: 13150"), encoding="utf-8")
+    again = registry.submit(path, db=url, data_dir=data_dir)
+    assert (again["declaration"], again["version"]) == (r["declaration"], 2)
+    shown = registry.show(r["declaration"], db=url)
+    assert [v["number"] for v in shown["versions"]] == [1, 2] and len(shown["claims"]) == 2
+    with pytest.raises(InputError, match="same file"):
+        registry.submit(path, db=url, data_dir=data_dir)
+    assert registry.check(db=url)["problems"] == []
+
+
 def test_verifier_cannot_approve_own_organisation(desk, tmp_path):
     # The verifier organisation submits a declaration of its own (same code): it may not sign it.
     own = declaration(tmp_path, "Example Verification Co", VERIFIER_USCC)

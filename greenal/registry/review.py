@@ -151,7 +151,10 @@ def evidence(stages: dict, supplies_ids: list[str], certificate_ids: list[str], 
 
 def run(stages: dict, product: str, output_t: float, results: dict, claims: list[dict], peers: list[dict],
         refs: dict, supplies_ids: list[str], certificate_ids: list[str], ac_levels: tuple[float, ...]) -> list[dict]:
-    checks = [alumina(stages), anode(stages, product, results), ac_energy(stages, ac_levels),
-              supplies(results, output_t), *certificates(results, claims), *outliers(results, peers),
+    potline = [alumina(stages), anode(stages, product, results), ac_energy(stages, ac_levels)]
+    if product not in ("primary-liquid", "primary-ingot"):
+        potline = [_check(c["check"], "info", None, c["basis"], f"not applicable: a {product} declaration has no potline")
+                   for c in potline]
+    checks = [*potline, supplies(results, output_t), *certificates(results, claims), *outliers(results, peers),
               defaults(results), evidence(stages, supplies_ids, certificate_ids, refs)]
     return checks

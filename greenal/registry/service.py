@@ -401,6 +401,10 @@ def _ac_levels() -> tuple[float, ...]:
 
 def review(declaration_id, db=None, data_dir=None) -> list[dict]:
     """The plausibility checks on the declaration's latest version (see greenal.registry.review)."""
+    return _review(declaration_id, db, data_dir)[1]
+
+
+def _review(declaration_id, db, data_dir) -> tuple[int, list[dict]]:
     def work(session):
         d = _declaration(session, declaration_id)
         v = _latest(session, d.id)
@@ -411,10 +415,10 @@ def review(declaration_id, db=None, data_dir=None) -> list[dict]:
         claims = [{"scheme": c.scheme, "number_from": c.number_from, "number_to": c.number_to,
                    "serial_from": c.serial_from, "mwh": c.mwh}
                   for c in session.execute(select(Claim).where(Claim.declaration_id == d.id)).scalars()]
-        return v.content, v.file_name, json.loads(v.results_json), json.loads(v.evidence_json), peers, claims
-    content, file_name, results, refs, peers, claims = _read(db, data_dir, work)
+        return v.id, v.content, v.file_name, json.loads(v.results_json), json.loads(v.evidence_json), peers, claims
+    version_id, content, file_name, results, refs, peers, claims = _read(db, data_dir, work)
     declaration = _parse_bytes(content, file_name)
-    return checks.run(declaration.stages, declaration.product["kind"], declaration.output_t, results, claims, peers,
+    return version_id, checks.run(declaration.stages, declaration.product["kind"], declaration.output_t, results, claims, peers,
                       refs, [s.id for s in declaration.supplies], [c.id for c in declaration.certificates],
                       _ac_levels())
 
@@ -459,7 +463,7 @@ def approve(declaration_id, key_path, db=None, data_dir=None, valid_days: int = 
     public = signing.public_hex(private)
     if valid_days < 1:
         raise InputError("command line", "--valid-days", valid_days, "a positive number of days")
-    check_rows = review(declaration_id, db, data_dir)
+    reviewed_version, check_rows = _review(declaration_id, db, data_dir)
     failed = [c for c in check_rows if c["status"] == "fail"]
 
     def work(session):
@@ -479,6 +483,9 @@ def approve(declaration_id, key_path, db=None, data_dir=None, valid_days: int = 
         if failed:
             raise InputError("registry", "review", failed[0]["check"], f"no failed check ({failed[0]['detail']})")
         v = _latest(session, d.id)
+        if v.id != reviewed_version:
+            raise InputError("registry", "declaration", f"{d.id} version {v.number}",
+                             "the version that was reviewed: a new version arrived meanwhile; review again")
         claims = [{"scheme": c.scheme, "serial_from": c.serial_from, "serial_to": c.serial_to, "mwh": c.mwh,
                    "vintage": c.vintage, "technology": c.technology, "region": c.region}
                   for c in session.execute(select(Claim).where(Claim.declaration_id == d.id).order_by(Claim.id)).scalars()]
