@@ -138,10 +138,15 @@ def defaults(results: dict) -> dict:
                   f"{share:.1%} of the market-based footprint rests on default data")
 
 
-def evidence(stages: dict, supplies_ids: list[str], certificate_ids: list[str], refs: dict) -> dict:
+def claimed_fields(stages: dict, supplies_ids: list[str], certificate_ids: list[str]) -> list[str]:
+    """The numbers a declaration claims, by the names evidence references use."""
     claimed = [f"{stage}.{key}" for stage, values in stages.items() for key, v in values.items()
                if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    claimed += [f"supplies.{i}" for i in supplies_ids] + [f"certificates.{i}" for i in certificate_ids]
+    return claimed + [f"supplies.{i}" for i in supplies_ids] + [f"certificates.{i}" for i in certificate_ids]
+
+
+def evidence(stages: dict, supplies_ids: list[str], certificate_ids: list[str], refs: dict) -> dict:
+    claimed = claimed_fields(stages, supplies_ids, certificate_ids)
     missing = [c for c in claimed if not refs.get(c)]
     basis = "ISO 14064-3:2019 verification: each claimed number traceable to evidence (submit --evidence FIELD=REF)"
     return _check("evidence references", "warn" if missing else "ok", len(missing), basis,

@@ -132,6 +132,11 @@ def prepare(path, data_dir=None, gwp: str = "ar6", evidence: dict | None = None)
     content = read_input(path)
     name = Path(path).name
     declaration, results, verdicts, data_version = compute(content, str(path), data_dir, gwp)
+    claimed = checks.claimed_fields(declaration.stages, [s.id for s in declaration.supplies],
+                                    [c.id for c in declaration.certificates])
+    for key in evidence or {}:
+        if key not in claimed:
+            raise InputError("command line", "--evidence", key, f"a number the declaration claims: {', '.join(claimed)}")
     claims = []
     for i, c in enumerate(declaration.certificates):
         row = parse_range(c.scheme, c.serial_from, c.serial_to, str(path), declaration.locate("electricity", "certificates", i))
