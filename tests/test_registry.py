@@ -436,8 +436,11 @@ def test_audit_chain_detects_changed_and_deleted_rows(desk):
                 c.execute(text("UPDATE audit_log SET actor = 'someone else' WHERE id = 1"))
         c.execute(text("UPDATE declarations SET status = 'submitted' WHERE id = 1"))
         c.execute(text("DELETE FROM claims WHERE id = (SELECT MIN(id) FROM claims)"))
+        c.execute(text("UPDATE certificates SET document = :d WHERE id = 1"),
+                  {"d": cert.read_bytes().replace(b'"total_t_co2e":', b'"total_t_co2e":1', 1)})
     problems = registry.check(db=desk["db"])["problems"]
     assert any("declarations row 1: changed" in p for p in problems)
+    assert any(p.startswith("certificate GA-2024-") and "no longer verifies" in p for p in problems)
     assert any(p.startswith("claims row") and "deleted" in p for p in problems)
     engine.dispose()
 

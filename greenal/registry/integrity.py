@@ -5,12 +5,15 @@ import base64
 import json
 from pathlib import Path
 
+import rfc8785
 from sqlalchemy import select, text
 
 from greenal.errors import InputError
 from greenal.files import atomic_target
 from greenal.registry import db as regdb
-from greenal.registry.models import TABLES, TRACKED, AuditEntry
+from greenal.registry import signing
+from greenal.registry.canonical import canonical, sha256_hex
+from greenal.registry.models import TABLES, TRACKED, AuditEntry, Certificate, SigningKey
 from greenal.registry.service import GENESIS, _engine, entry_hash, row_hash
 
 FORMAT = "greenal-registry-export"
@@ -44,6 +47,23 @@ def _problems(session) -> list[str]:
         for (table, row_id), h in latest.items():
             if table == model.__tablename__ and h is not None and row_id not in seen:
                 problems.append(f"{table} row {row_id}: deleted, but the audit log has no deletion")
+    return problems + _signature_problems(session)
+
+
+def _signature_problems(session) -> list[str]:
+    """Every stored certificate still verifies against the registered key it names."""
+    problems = []
+    keys = {k.key_id: k.public_key_hex for k in session.execute(select(SigningKey)).scalars()}
+    for cert in session.execute(select(Certificate).order_by(Certificate.id)).scalars():
+        try:
+            document = json.loads(cert.document)
+            body = {k: v for k, v in document.items() if k != "signature"}
+            ok = (canonical(document) == cert.document and sha256_hex(cert.document) == cert.sha256
+                  and signing.verify(keys.get(cert.key_id, ""), canonical(body), document["signature"]["value"]))
+        except (ValueError, KeyError, TypeError, rfc8785.CanonicalizationError):
+            ok = False
+        if not ok:
+            problems.append(f"certificate {cert.number}: its stored document no longer verifies with key {cert.key_id}")
     return problems
 
 
