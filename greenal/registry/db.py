@@ -45,7 +45,7 @@ def shown(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except exc.ArgumentError:
-        return "(unparseable URL)"
+        return url if "@" not in url else "(unparseable URL)"
 
 
 def open_engine(url: str | None = None, data_dir=None) -> Engine:
