@@ -8,8 +8,9 @@ Every function takes `db` (URL; default GREENAL_DB, then an SQLite file in green
 and `data_dir`.
 """
 from greenal.registry.integrity import check, export, import_
-from greenal.registry.service import (add_key, add_organisation, approve, init, issue, list_declarations, prepare,
-                                      record, reject, review, revoke, show, submit)
+from greenal.registry.service import (add_key, add_organisation, approve, init, issue, list_declarations, record,
+                                      reject, review, revoke, show, submit)
+from greenal.registry.submission import prepare
 from greenal.registry.signing import new_key_pair
 from greenal.registry.verify import failure as verification_failure
 from greenal.registry.verify import verify

@@ -14,7 +14,8 @@ from greenal.registry import db as regdb
 from greenal.registry import signing
 from greenal.registry.canonical import canonical, sha256_hex
 from greenal.registry.models import TABLES, TRACKED, AuditEntry, Certificate, SigningKey
-from greenal.registry.service import GENESIS, _engine, entry_hash, row_hash
+from greenal.registry.audit import GENESIS, entry_hash, row_hash
+from greenal.registry.service import _engine
 
 FORMAT = "greenal-registry-export"
 

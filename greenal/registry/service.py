@@ -1,15 +1,10 @@
 """The certifier desk's operations. Each write is one transaction (greenal.registry.db.transaction)
-and appends hash-chained audit entries for every row it inserts, changes or deletes."""
+and appends hash-chained audit entries (greenal.registry.audit) for every row it inserts, changes
+or deletes."""
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import getpass
 import json
-import math
-import tempfile
-from dataclasses import asdict, dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -19,175 +14,16 @@ from greenal.files import atomic_target
 from greenal.registry import db as regdb
 from greenal.registry import review as checks
 from greenal.registry import signing
-from greenal.registry.canonical import canonical, digest, sha256_hex
-from greenal.registry.models import (AuditEntry, Certificate, Claim, Declaration, DeclarationVersion, Organisation,
-                                     Revocation, SigningKey, User)
-from greenal.registry.serials import parse_range
+from greenal.registry.audit import actor_name, log, now
+from greenal.registry.canonical import canonical, sha256_hex
+from greenal.registry.models import (Certificate, Claim, Declaration, DeclarationVersion, Organisation, Revocation,
+                                     SigningKey, User)
+from greenal.registry.submission import Submission, parse_bytes, prepare
 
-MAX_INPUT_BYTES = 5_000_000  # as the declaration readers (greenal.declaration.yaml_io.MAX_BYTES)
-GENESIS = "0" * 64
 DEFAULT_VALID_DAYS = 365
 CERTIFICATE_TYPE = "greenal green-aluminium certificate"
 # Test hooks (no-ops in use): called inside the write transaction, before the commit.
 hooks = {"after_claim_check": lambda: None, "before_commit": lambda: None}
-
-
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def toolkit_version() -> str:
-    try:
-        return version("greenal")
-    except PackageNotFoundError:
-        return "0+checkout"
-
-
-# ---------------------------------------------------------------- computing a submission
-
-
-@dataclass
-class Submission:
-    """Everything a submit writes, computed before the transaction (plain data, picklable)."""
-    file_name: str
-    content: bytes
-    sha256: str
-    declarant: dict
-    product: str
-    period: dict
-    output_t: float
-    claims: list[dict]
-    results: dict
-    verdicts: list[dict]
-    gwp: str
-    data_version: str
-    toolkit_version: str
-    evidence: dict = field(default_factory=dict)
-
-
-def read_input(path, what: str = "declaration") -> bytes:
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(str(path), "file", str(path), f"an existing {what} file")
-    size = path.stat().st_size
-    if size > MAX_INPUT_BYTES:
-        raise InputError(str(path), "file", f"{size} bytes", f"a {what} under {MAX_INPUT_BYTES} bytes")
-    return path.read_bytes()
-
-
-def _finite(value, where="results"):
-    """JSON-safe copy; a non-finite number cannot be signed as JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _finite(v, where) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v, where) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
-
-
-RESULT_KEYS = ("gwp", "gwp_name", "total_t_co2e", "by_stage_t_co2e", "by_scope_t_co2e", "by_gas_t_co2e",
-               "by_source_t_co2e", "by_origin_t_co2e", "primary_data_share")
-ELECTRICITY_KEYS = ("site_kwh_per_t", "consumption_mwh", "grid_mwh", "null_power_mwh", "certified_mwh",
-                    "scope2_official_t_per_t")
-
-
-@contextlib.contextmanager
-def _as_file(content: bytes, file_name: str):
-    """The bytes as a file of the same name for the readers; errors name the original file."""
-    with tempfile.TemporaryDirectory(prefix="greenal-registry-") as tmp:
-        path = Path(tmp) / Path(file_name).name
-        path.write_bytes(content)
-        try:
-            yield path
-        except InputError as error:
-            if error.file == str(path):
-                error.file = file_name
-                error.args = (str(error),)
-            raise
-
-
-def compute(content: bytes, file_name: str, data_dir=None, gwp: str = "ar6"):
-    """(declaration, results, verdicts) of a declaration file's bytes, through the public API."""
-    from greenal import api
-    from greenal.report.summary import declaration_document
-    from greenal.standards.engine import assess
-
-    with _as_file(content, file_name) as path:
-        declaration = api.read_declaration(path)
-        result = api.declaration_footprint(path, data_dir)
-        verdicts = [v.to_dict() for v in assess(result, None, gwp)]
-        document = declaration_document(result, gwp)
-    results = {basis: {k: document[basis][k] for k in RESULT_KEYS if k in document[basis]}
-               for basis in ("location_based", "market_based")}
-    results["electricity"] = {k: document["electricity"][k] for k in ELECTRICITY_KEYS}
-    results = _finite(results)
-    data_version = document["location_based"].get("data_version", "")
-    return declaration, results, _finite(verdicts), data_version
-
-
-def prepare(path, data_dir=None, gwp: str = "ar6", evidence: dict | None = None) -> Submission:
-    content = read_input(path)
-    name = Path(path).name
-    declaration, results, verdicts, data_version = compute(content, str(path), data_dir, gwp)
-    claimed = checks.claimed_fields(declaration.stages, [s.id for s in declaration.supplies],
-                                    [c.id for c in declaration.certificates])
-    for key in evidence or {}:
-        if key not in claimed:
-            raise InputError("command line", "--evidence", key, f"a number the declaration claims: {', '.join(claimed)}")
-    claims = []
-    for i, c in enumerate(declaration.certificates):
-        row = parse_range(c.scheme, c.serial_from, c.serial_to, str(path), declaration.locate("electricity", "certificates", i))
-        claims.append({**row, "mwh": c.mwh, "vintage": c.vintage, "technology": c.technology, "region": c.region,
-                       "id": c.id})
-    return Submission(name, content, sha256_hex(content),
-                      {"name": declaration.declarant["name"], "uscc": declaration.declarant["uscc"]},
-                      declaration.product["kind"],
-                      {"start": declaration.period["start"].isoformat(), "end": declaration.period["end"].isoformat()},
-                      declaration.output_t, claims, results, verdicts, gwp, data_version, toolkit_version(),
-                      dict(evidence or {}))
-
-
-# ---------------------------------------------------------------- audit chain
-
-
-def row_dict(obj) -> dict:
-    out = {}
-    for column in obj.__table__.columns:
-        value = getattr(obj, column.key)
-        out[column.key] = f"sha256:{sha256_hex(value)}" if isinstance(value, bytes) else value
-    return out
-
-
-def row_hash(obj) -> str:
-    return digest({"table": obj.__tablename__, "row": row_dict(obj)})
-
-
-def entry_hash(entry: dict) -> str:
-    return digest({k: entry[k] for k in ("id", "created", "actor", "action", "table_name", "row_id", "row_hash",
-                                         "prev_hash")})
-
-
-def log(session, actor: str, action: str, obj, deleted: bool = False) -> None:
-    """Append one audit entry for `obj` (flushed first, so it has its id)."""
-    session.flush()
-    last = session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).scalar_one_or_none()
-    entry = {"id": (last.id + 1) if last else 1, "created": now(), "actor": actor, "action": action,
-             "table_name": obj.__tablename__, "row_id": obj.id, "row_hash": None if deleted else row_hash(obj),
-             "prev_hash": last.hash if last else GENESIS}
-    session.add(AuditEntry(**entry, hash=entry_hash(entry)))
-    session.flush()
-
-
-def _actor(actor: str | None) -> str:
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in this environment
-        return "unknown"
 
 
 # ---------------------------------------------------------------- organisations and keys
@@ -216,7 +52,7 @@ def add_organisation(name: str, kind: str, uscc: str | None = None, db=None, dat
             raise InputError("registry", "--uscc", uscc, "a code not yet registered")
         org = Organisation(name=name, uscc=uscc, kind=kind, created=now())
         session.add(org)
-        log(session, _actor(actor), "organisation", org)
+        log(session, actor_name(actor), "organisation", org)
         return {"id": org.id, "name": name, "kind": kind, "uscc": uscc}
     return regdb.transaction(_engine(db, data_dir), work)
 
@@ -242,10 +78,10 @@ def add_key(public_key_file, organisation: str, user: str, db=None, data_dir=Non
         if person is None:
             person = User(organisation_id=org.id, name=user, created=now())
             session.add(person)
-            log(session, _actor(actor), "user", person)
+            log(session, actor_name(actor), "user", person)
         key = SigningKey(key_id=signing.key_id(public), user_id=person.id, public_key_hex=public, created=now())
         session.add(key)
-        log(session, _actor(actor), "key", key)
+        log(session, actor_name(actor), "key", key)
         return {"key_id": key.key_id, "organisation": org.name, "user": user}
     return regdb.transaction(_engine(db, data_dir), work)
 
@@ -267,7 +103,7 @@ def _earlier_claim(session, declaration_id: int, claim: dict):
 
 def record(engine, sub: Submission, actor: str | None = None) -> dict:
     """Write a prepared submission: organisation, declaration, version and claims, or nothing."""
-    actor = _actor(actor)
+    actor = actor_name(actor)
 
     def work(session):
         org = session.execute(select(Organisation).where(Organisation.uscc == sub.declarant["uscc"])).scalar_one_or_none()
@@ -422,17 +258,10 @@ def _review(declaration_id, db, data_dir) -> tuple[int, list[dict]]:
                   for c in session.execute(select(Claim).where(Claim.declaration_id == d.id)).scalars()]
         return v.id, v.content, v.file_name, json.loads(v.results_json), json.loads(v.evidence_json), peers, claims
     version_id, content, file_name, results, refs, peers, claims = _read(db, data_dir, work)
-    declaration = _parse_bytes(content, file_name)
+    declaration = parse_bytes(content, file_name)
     return version_id, checks.run(declaration.stages, declaration.product["kind"], declaration.output_t, results, claims, peers,
                       refs, [s.id for s in declaration.supplies], [c.id for c in declaration.certificates],
                       _ac_levels())
-
-
-def _parse_bytes(content: bytes, file_name: str):
-    from greenal import api
-
-    with _as_file(content, file_name) as path:
-        return api.read_declaration(path)
 
 
 # ---------------------------------------------------------------- decisions
@@ -503,9 +332,9 @@ def approve(declaration_id, key_path, db=None, data_dir=None, valid_days: int = 
                            valid_from=body["validity"]["from"], valid_until=body["validity"]["until"],
                            status="approved", created=now())
         session.add(cert)
-        log(session, _actor(actor or user.name), "approve", cert)
+        log(session, actor_name(actor or user.name), "approve", cert)
         d.status = "approved"
-        log(session, _actor(actor or user.name), "approve", d)
+        log(session, actor_name(actor or user.name), "approve", d)
         hooks["before_commit"]()
         return {"declaration": d.id, "certificate": cert.number, "verifier": verifier_org.name,
                 "valid_until": cert.valid_until}
@@ -521,10 +350,10 @@ def reject(declaration_id, reason: str, db=None, data_dir=None, actor=None) -> d
         if d.status != "submitted":
             raise InputError("registry", "declaration", f"{d.id} ({d.status})", "a submitted declaration")
         d.status, d.reason = "rejected", reason.strip()
-        log(session, _actor(actor), "reject", d)
+        log(session, actor_name(actor), "reject", d)
         for c in session.execute(select(Claim).where(Claim.declaration_id == d.id)).scalars():
             session.delete(c)  # a rejected declaration counts no certificate
-            log(session, _actor(actor), "release claim", c, deleted=True)
+            log(session, actor_name(actor), "release claim", c, deleted=True)
         return {"declaration": d.id, "status": d.status}
     return regdb.transaction(_engine(db, data_dir), work)
 
@@ -541,9 +370,9 @@ def issue(declaration_id, db=None, data_dir=None, out=None, actor=None) -> dict:
                                .order_by(Certificate.id.desc()).limit(1)).scalar_one()
         if cert.status == "approved":
             cert.status = "issued"
-            log(session, _actor(actor), "issue", cert)
+            log(session, actor_name(actor), "issue", cert)
             d.status = "issued"
-            log(session, _actor(actor), "issue", d)
+            log(session, actor_name(actor), "issue", d)
         hooks["before_commit"]()
         return {"certificate": cert.number, "status": cert.status, "verification_code": cert.verification_code,
                 "document": cert.document}
@@ -566,9 +395,9 @@ def revoke(number: str, reason: str, db=None, data_dir=None, actor=None) -> dict
         if cert.status != "issued":
             raise InputError("registry", "certificate", f"{number} ({cert.status})", "an issued certificate")
         cert.status = "revoked"
-        log(session, _actor(actor), "revoke", cert)
+        log(session, actor_name(actor), "revoke", cert)
         rev = Revocation(certificate_id=cert.id, reason=reason.strip(), created=now())
         session.add(rev)
-        log(session, _actor(actor), "revoke", rev)
+        log(session, actor_name(actor), "revoke", rev)
         return {"certificate": number, "status": "revoked", "reason": rev.reason}
     return regdb.transaction(_engine(db, data_dir), work)

@@ -14,7 +14,8 @@ from greenal.registry import db as regdb
 from greenal.registry import signing
 from greenal.registry.canonical import canonical, sha256_hex
 from greenal.registry.models import Certificate, DeclarationVersion, Organisation, Revocation, SigningKey, User
-from greenal.registry.service import CERTIFICATE_TYPE, _engine, compute, read_input
+from greenal.registry.service import CERTIFICATE_TYPE, _engine
+from greenal.registry.submission import compute, read_input
 
 REQUIRED = ("type", "format", "number", "claim", "declaration", "toolkit_version", "data_version", "gwp", "results",
             "verdicts", "validity", "verifier", "signed", "signature")
