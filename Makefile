@@ -6,13 +6,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test bench clean system-deps
 
-# Reports need Debian's chromium (HTML -> PDF, browser tests), a CJK font and poppler-utils.
+# Reports need Debian's chromium (HTML -> PDF, browser tests), a CJK font and poppler-utils;
+# the registry tests start a throwaway PostgreSQL cluster (Debian postgresql: initdb, pg_ctl).
 system-deps:
-	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . \
+		&& ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing chromium, fonts-noto-cjk, poppler-utils"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
-	else echo "please install chromium, fonts-noto-cjk and poppler-utils (Debian packages) for PDF reports"; fi
+		echo "installing chromium, fonts-noto-cjk, poppler-utils, postgresql"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils postgresql >/dev/null; \
+	else echo "please install chromium, fonts-noto-cjk, poppler-utils (PDF reports) and postgresql (registry tests) (Debian packages)"; fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

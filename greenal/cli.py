@@ -319,6 +319,11 @@ def _exit_on_signal(number, frame) -> None:
     raise SystemExit(128 + number)
 
 
+from greenal.registry.cli import keys, registry, verify  # certifier desk (issue 9)
+for _command in (registry, keys, verify):
+    main.add_command(_command)
+
+
 def run() -> None:
     """Entry point: a GreenalError becomes one line on stderr and its exit status (2 for bad input,
     3 for a missing tool), never a traceback."""

@@ -20,11 +20,15 @@ def test_installed_wheel_finds_its_data_and_computes(tmp_path, engine):
         f"print(greenal.footprint('cn-average', data_dir={str(tmp_path / 'data')!r}).total_co2e_kg('ar6'))\n"
         f"r = greenal.declaration_footprint({str(ROOT / 'examples' / 'guangxi-smelter.xlsx')!r}, data_dir={str(tmp_path / 'data')!r})\n"
         "from greenal.standards.engine import assess\n"
-        "print(r.market.total_co2e_kg('ar6')); print(len(assess(r)))\n")
+        "print(r.market.total_co2e_kg('ar6')); print(len(assess(r)))\n"
+        # the registry's Alembic migrations ship inside the package and run from the wheel
+        f"import greenal.registry as g, greenal.registry.db as d; g.init('sqlite:///{tmp_path / 'r.sqlite'}')\n"
+        "print(d.MIGRATIONS); print(len(g.list_declarations(db='sqlite:///" + str(tmp_path / "r.sqlite") + "')))\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
                             env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, check=True)
-    module, inventories, templates, total, declared, verdicts = result.stdout.split("\n")[:6]
-    for path in (module, inventories, templates):
+    module, inventories, templates, total, declared, verdicts, migrations, rows = result.stdout.split("\n")[:8]
+    assert rows == "0"
+    for path in (module, inventories, templates, migrations):
         assert Path(path).is_relative_to(site), path
     # the installed copy of the data gives the same footprint as the checkout
     assert float(total) == engine.route_footprint("cn-average").total_co2e_kg("ar6")

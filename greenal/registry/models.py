@@ -1,0 +1,132 @@
+"""Registry tables (SQLAlchemy 2). The schema itself is created by the Alembic migrations in
+`migrations/`; these classes only map it. Timestamps are ISO 8601 UTC text ('…Z') so that rows
+read the same, byte for byte, on SQLite and PostgreSQL (the audit chain hashes them)."""
+from __future__ import annotations
+
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    uscc: Mapped[str | None] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # producer | verifier
+    created: Mapped[str] = mapped_column(String(32))
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    created: Mapped[str] = mapped_column(String(32))
+
+
+class SigningKey(Base):
+    """A verifier's registered Ed25519 public key (raw 32 bytes, hex)."""
+    __tablename__ = "signing_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    public_key_hex: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[str] = mapped_column(String(32))
+
+
+class Declaration(Base):
+    """One organisation's declaration of one product for one period; its files are versions."""
+    __tablename__ = "declarations"
+    __table_args__ = (UniqueConstraint("organisation_id", "product", "period_start", "period_end"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    product: Mapped[str] = mapped_column(String(32))
+    period_start: Mapped[str] = mapped_column(String(10))
+    period_end: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(16))  # submitted | approved | rejected | issued
+    reason: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[str] = mapped_column(String(32))
+
+
+class DeclarationVersion(Base):
+    __tablename__ = "declaration_versions"
+    __table_args__ = (UniqueConstraint("declaration_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(300))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    toolkit_version: Mapped[str] = mapped_column(String(64))
+    data_version: Mapped[str] = mapped_column(String(64))
+    gwp: Mapped[str] = mapped_column(String(8))
+    results_json: Mapped[str] = mapped_column(Text)  # canonical JSON (RFC 8785)
+    verdicts_json: Mapped[str] = mapped_column(Text)
+    evidence_json: Mapped[str] = mapped_column(Text)  # {field path: evidence reference}
+    created: Mapped[str] = mapped_column(String(32))
+
+
+class Claim(Base):
+    """An energy-attribute certificate serial range claimed by a declaration. `number_from` and
+    `number_to` are the serials' trailing digits, zero-padded to 40 characters so that text
+    order is numeric order on every backend; `prefix` is the normalised rest of the serial."""
+    __tablename__ = "claims"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"))
+    scheme: Mapped[str] = mapped_column(String(32))
+    prefix: Mapped[str] = mapped_column(String(64))
+    number_from: Mapped[str] = mapped_column(String(40))
+    number_to: Mapped[str] = mapped_column(String(40))
+    serial_from: Mapped[str] = mapped_column(String(100))
+    serial_to: Mapped[str] = mapped_column(String(100))
+    mwh: Mapped[float] = mapped_column(Float)
+    vintage: Mapped[int] = mapped_column(Integer)
+    technology: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str] = mapped_column(String(16))
+
+
+class Certificate(Base):
+    """A signed green-aluminium certificate: `document` is its exact canonical JSON bytes."""
+    __tablename__ = "certificates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("declaration_versions.id"), unique=True)
+    key_id: Mapped[str] = mapped_column(String(64))
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    verification_code: Mapped[str] = mapped_column(String(32))
+    valid_from: Mapped[str] = mapped_column(String(10))
+    valid_until: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(16))  # approved | issued | revoked
+    created: Mapped[str] = mapped_column(String(32))
+
+
+class Revocation(Base):
+    __tablename__ = "revocations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created: Mapped[str] = mapped_column(String(32))
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained: hash = SHA-256 of the canonical entry including prev_hash."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    table_name: Mapped[str] = mapped_column(String(32))
+    row_id: Mapped[int] = mapped_column(Integer)
+    row_hash: Mapped[str | None] = mapped_column(String(64))  # None: the row was deleted
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+TRACKED = (Organisation, User, SigningKey, Declaration, DeclarationVersion, Claim, Certificate, Revocation)
+TABLES = TRACKED + (AuditEntry,)  # in foreign-key order (export, import)

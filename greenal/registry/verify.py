@@ -1,0 +1,156 @@
+"""`greenal verify`: is this certificate what a registered verifier signed, still valid, not
+revoked, and does the declaration still give the numbers it states?"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import rfc8785
+from sqlalchemy import select
+
+from greenal.errors import InputError
+from greenal.registry import db as regdb
+from greenal.registry import signing
+from greenal.registry.canonical import canonical, sha256_hex
+from greenal.registry.models import Certificate, DeclarationVersion, Organisation, Revocation, SigningKey, User
+from greenal.registry.service import CERTIFICATE_TYPE, _engine
+from greenal.registry.submission import compute, read_input
+
+REQUIRED = ("type", "format", "number", "claim", "declaration", "toolkit_version", "data_version", "gwp", "results",
+            "verdicts", "validity", "verifier", "signed", "signature")
+REL_TOL = 1e-9
+
+
+def differences(stated, recomputed, path: str = "") -> list[str]:
+    """Paths where two JSON values differ (numbers within a relative 1e-9)."""
+    if isinstance(stated, dict) and isinstance(recomputed, dict):
+        out = []
+        for key in sorted(set(stated) | set(recomputed)):
+            where = f"{path}.{key}" if path else str(key)
+            if key not in stated or key not in recomputed:
+                out.append(f"{where}: {'missing in the certificate' if key not in stated else 'not recomputed'}")
+            else:
+                out += differences(stated[key], recomputed[key], where)
+        return out
+    if isinstance(stated, list) and isinstance(recomputed, list):
+        if len(stated) != len(recomputed):
+            return [f"{path}: {len(stated)} items stated, {len(recomputed)} recomputed"]
+        return [d for i, (a, b) in enumerate(zip(stated, recomputed)) for d in differences(a, b, f"{path}[{i}]")]
+    numbers = (int, float)
+    if isinstance(stated, numbers) and isinstance(recomputed, numbers) and not isinstance(stated, bool):
+        if math.isclose(stated, recomputed, rel_tol=REL_TOL, abs_tol=1e-12):
+            return []
+    elif stated == recomputed:
+        return []
+    return [f"{path}: certificate {stated!r}, recomputed {recomputed!r}"]
+
+
+def verify(certificate_path, declaration_path=None, db=None, data_dir=None, today: dt.date | None = None) -> list[dict]:
+    """Checks in order, each {check, ok, detail}; stops at the first one that makes the rest meaningless."""
+    out = []
+
+    def add(check, ok, detail):
+        out.append({"check": check, "ok": bool(ok), "detail": detail})
+        return ok
+
+    raw = read_input(certificate_path, "certificate (JSON)")
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        add("readable", False, f"not a JSON document ({error})")
+        return out
+    if not add("readable", isinstance(document, dict) and all(k in document for k in REQUIRED)
+               and document.get("type") == CERTIFICATE_TYPE,
+               "a greenal certificate with every field" if isinstance(document, dict) else "not a JSON object"):
+        missing = [k for k in REQUIRED if k not in document] if isinstance(document, dict) else []
+        out[-1]["detail"] = f"not a greenal certificate (missing {', '.join(missing) or 'type'})"
+        return out
+    try:
+        is_canonical = canonical(document) == raw
+    except (rfc8785.CanonicalizationError, ValueError, TypeError):  # e.g. an integer beyond 2**53
+        is_canonical = False
+    if not add("canonical form", is_canonical, "RFC 8785 canonical bytes, as signed" if is_canonical else
+               "the file is not the canonical JSON that was signed: it was changed after signing"):
+        return out
+    body = {k: v for k, v in document.items() if k != "signature"}
+    signature, verifier = document["signature"], document["verifier"]
+    public = verifier.get("public_key", "") if isinstance(verifier, dict) else ""
+    sig_ok = False
+    if isinstance(signature, dict) and isinstance(verifier, dict) and isinstance(public, str):
+        try:
+            same_key = signature.get("key_id") == verifier.get("key_id") == signing.key_id(public)
+        except ValueError:
+            same_key = False
+        sig_ok = (same_key and signature.get("algorithm") == "Ed25519"
+                  and signing.verify(public, canonical(body), str(signature.get("value", ""))))
+    if not add("signature", sig_ok, f"Ed25519 signature by key {verifier.get('key_id')} valid" if sig_ok
+               else "the Ed25519 signature does not match the document: its content was changed"):
+        return out
+    engine = _engine(db, data_dir)
+
+    def lookup(session):
+        key = session.execute(select(SigningKey).where(SigningKey.public_key_hex == public)).scalar_one_or_none()
+        org = None
+        if key is not None:
+            org = session.get(Organisation, session.get(User, key.user_id).organisation_id)
+        cert = session.execute(select(Certificate).where(Certificate.number == document["number"])).scalar_one_or_none()
+        revocation = session.execute(select(Revocation).where(Revocation.certificate_id == cert.id)).scalar_one_or_none() if cert else None
+        version = session.get(DeclarationVersion, cert.version_id) if cert else None
+        return (key is not None, org.name if org else None, cert and (cert.sha256, cert.status),
+                revocation and (revocation.created, revocation.reason), version and (version.content, version.file_name))
+    registered, org_name, cert, revocation, stored = regdb.transaction(engine, lookup)
+    if not add("signer's key", registered and org_name == verifier.get("organisation"),
+               f"key {verifier['key_id']} registered to {org_name}" if registered and org_name == verifier.get("organisation")
+               else f"key {verifier['key_id']} is not registered in the registry for {verifier.get('organisation')}"):
+        return out
+    if not add("registered", cert is not None and cert[0] == sha256_hex(raw),
+               "the registry holds this exact certificate" if cert and cert[0] == sha256_hex(raw) else
+               f"certificate {document['number']} is not in the registry" if cert is None else
+               "the registry holds a different document under this number"):
+        return out
+    if not add("not revoked", revocation is None and cert[1] == "issued",
+               "issued, not revoked" if revocation is None and cert[1] == "issued" else
+               f"revoked on {revocation[0]}: {revocation[1]}" if revocation else f"not issued (status {cert[1]})"):
+        return out
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    start, end = document["validity"]["from"], document["validity"]["until"]
+    if not add("validity", start <= today.isoformat() <= end, f"valid {start} to {end}, checked on {today}"
+               if start <= today.isoformat() <= end else f"not valid on {today}: valid {start} to {end}"
+               + (" (expired)" if today.isoformat() > end else "")):
+        return out
+    if declaration_path:
+        content, file_name = read_input(declaration_path), str(declaration_path)
+    else:
+        content, file_name = stored
+    stated_hash = document["declaration"]["sha256"]
+    if not add("declaration", sha256_hex(content) == stated_hash,
+               f"{file_name}: SHA-256 matches" if sha256_hex(content) == stated_hash else
+               f"{file_name}: SHA-256 {sha256_hex(content)[:16]}… differs from the certified {stated_hash[:16]}…: "
+               "the declaration changed after approval"):
+        return out
+    _, results, verdicts, data_version = compute(content, document["declaration"]["file_name"], data_dir, document["gwp"])
+    found = differences({"results": document["results"], "verdicts": document["verdicts"]},
+                        {"results": results, "verdicts": verdicts})
+    note = "" if data_version == document["data_version"] else \
+        f" (data version {data_version} installed, certificate states {document['data_version']})"
+    add("recomputed", not found, ("footprint and verdicts recomputed: identical" + note) if not found else
+        f"{len(found)} difference(s){note}: " + "; ".join(found[:5]) + (" …" if len(found) > 5 else ""))
+    return out
+
+
+class VerificationFailed(InputError):
+    def __init__(self, file: str, check: dict):
+        self.check = check
+        super().__init__(file, check["check"], "failed", check["detail"])
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.check['check']} failed: {self.check['detail']}"
+
+
+def failure(file, checks: list[dict]) -> VerificationFailed | None:
+    """The first failed check as the one-line error the CLI prints (exit 2)."""
+    for c in checks:
+        if not c["ok"]:
+            return VerificationFailed(str(file), c)
+    return None
