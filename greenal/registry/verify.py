@@ -144,6 +144,9 @@ class VerificationFailed(InputError):
         self.check = check
         super().__init__(file, check["check"], "failed", check["detail"])
 
+    def __reduce__(self):
+        return type(self), (self.file, self.check)
+
     def __str__(self) -> str:
         return f"{self.file}: {self.check['check']} failed: {self.check['detail']}"
 
