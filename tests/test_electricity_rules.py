@@ -137,6 +137,15 @@ def test_serials_written_differently_are_the_same_certificate(engine):
     assert "EAC-2" in str(caught.value) and "'a'" in str(caught.value)
 
 
+def test_the_registry_compares_serials_as_the_declaration_rule_does():
+    """One normalisation for EAC-2 and the registry's no-double-claim check."""
+    from greenal.registry import serials
+
+    assert serials.split("gec-2024-gx 000001", "f", "w") == serials.split("GEC2024GX1", "f", "w") == ("GEC2024GX", 1)
+    with pytest.raises(InputError):  # thousands of digits: not a serial, refused in one line
+        serials.split("GEC" + "9" * 5000, "f", "w")
+
+
 def test_supply_kind_and_technology_must_agree(engine):
     hydro = {"id": "own", "kind": "hydro", "mwh": MWH, "technology": "coal-pc"}
     with pytest.raises(InputError, match="EAC-10"):

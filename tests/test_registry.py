@@ -87,7 +87,9 @@ def declaration(tmp_path, name: str, uscc: str, first_serial_from: str = "GEC202
     text_ = EXAMPLE.read_text(encoding="utf-8")
     for old, new in ((EXAMPLE_USCC, uscc), (EXAMPLE_NAME, name), ("GEC2024GX001200000", first_serial_to),
                      ("GEC2024GX000000001", first_serial_from), ("ac_kwh_per_t: 13150", f"ac_kwh_per_t: {ac_kwh_per_t}"),
-                     ("GEC2024GX005", f"GEC2024GX{pv_block:03d}")):
+                     ("GEC2024GX005", f"GEC2024GX{pv_block:03d}"),
+                     # the grid supply follows the use: 400,000 t x 1.002 t liquid/t x the AC change (EAC-8)
+                     ("mwh: 5399000", f"mwh: {5_399_000 + round((ac_kwh_per_t - 13150) * 1.002 * 400)}")):
         text_ = text_.replace(old, new)
     path = tmp_path / f"{uscc}.yaml"
     path.write_text(text_, encoding="utf-8")

@@ -78,6 +78,7 @@ NON_FOSSIL = tuple(dict.fromkeys(t for techs in SCHEME_TECHNOLOGIES.values() for
 CONSERVATIVE_DEFAULT = "electricity-lc-cn-smelter-mix"  # supply of a declaration that declares none
 SERIAL = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
 SERIAL_SEPARATORS = re.compile(r"[\s\-_./:]+")
+SERIAL_DIGITS = 40  # a running number longer than this is not a certificate serial
 # The combustion-only bases, each a kg CO2/kWh per supply.
 OFFICIAL_BASES = ("scope2-location", "scope2-market", "cbam", "cets")
 
@@ -262,7 +263,9 @@ def normalised_serial(text: str) -> tuple[str, int] | None:
     """PREFIX and number of a serial, compared case- and separator-blind (GEC-2024-gx-0001 ==
     gec2024GX1): the same certificate cannot be claimed twice by writing it differently."""
     match = SERIAL.match(SERIAL_SEPARATORS.sub("", text).upper())
-    return (match["prefix"], int(match["number"])) if match else None
+    if not match or len(match["number"].lstrip("0")) > SERIAL_DIGITS:
+        return None
+    return match["prefix"], int(match["number"])
 
 
 def _serial_range(cert: Certificate, i: int, decl: Declaration) -> tuple[str, int, int]:

@@ -85,7 +85,7 @@ class Claim(Base):
     serial_from: Mapped[str] = mapped_column(String(100))
     serial_to: Mapped[str] = mapped_column(String(100))
     mwh: Mapped[float] = mapped_column(Float)
-    vintage: Mapped[int] = mapped_column(Integer)
+    vintage: Mapped[str] = mapped_column(String(7))  # "YYYY" or "YYYY-MM"
     technology: Mapped[str] = mapped_column(String(32))
     region: Mapped[str] = mapped_column(String(16))
 

@@ -6,23 +6,18 @@ that plain text order is numeric order in SQLite and PostgreSQL alike.
 """
 from __future__ import annotations
 
-import re
-
 from greenal.errors import InputError
-
-WIDTH = 40
-TRAILING_DIGITS = re.compile(r"^(.*?)(\d+)$")
-
-
-def normalise(serial: str) -> str:
-    return re.sub(r"\s+", "", str(serial)).upper()
+from greenal.model.electricity import SERIAL_DIGITS as WIDTH
+from greenal.model.electricity import normalised_serial
 
 
 def split(serial: str, file: str, where: str) -> tuple[str, int]:
-    match = TRAILING_DIGITS.match(normalise(serial))
-    if not match or len(match.group(2).lstrip("0")) > WIDTH:
+    """Prefix and running number, normalised as the declaration's own no-serial-twice rule does
+    (EAC-2: case, separators, leading zeros), so a range written differently is the same range."""
+    parts = normalised_serial(str(serial))
+    if parts is None:
         raise InputError(file, where, serial, f"a serial ending in its running number (at most {WIDTH} digits)")
-    return match.group(1), int(match.group(2))
+    return parts
 
 
 def padded(number: int) -> str:

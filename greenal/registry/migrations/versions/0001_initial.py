@@ -69,7 +69,7 @@ def upgrade() -> None:
                     sa.Column("serial_from", sa.String(100), nullable=False),
                     sa.Column("serial_to", sa.String(100), nullable=False),
                     sa.Column("mwh", sa.Float, nullable=False),
-                    sa.Column("vintage", sa.Integer, nullable=False),
+                    sa.Column("vintage", sa.String(7), nullable=False),
                     sa.Column("technology", sa.String(32), nullable=False),
                     sa.Column("region", sa.String(16), nullable=False))
     op.create_index("ix_claims_range", "claims", ["scheme", "prefix", "number_from"])
