@@ -299,7 +299,9 @@ def test_outlier_among_the_same_product_and_resubmission(tmp_path, data_dir, eng
     assert outlier["status"] == "warn" and f"modified z {0.6745 * (outlier['value'] - median) / mad:.2f}" in outlier["detail"]
     assert checks["AC kWh/t vs GB 21346"]["status"] == "warn"  # above level 3 (13350)
     # A corrected file is a new version of the same declaration; its claims replace the old ones.
-    path.write_text(path.read_text(encoding="utf-8").replace("ac_kwh_per_t: 16500", "ac_kwh_per_t: 13150"), encoding="utf-8")
+    corrected = declaration(tmp_path, "Plant D Co", "91450400MA5K8RRR5E", "GEC2024GX050000001", "GEC2024GX051200000",
+                            ac_kwh_per_t=13150, pv_block=30)
+    assert corrected == path  # the same file, rewritten
     again = registry.submit(path, db=url, data_dir=data_dir)
     assert (again["declaration"], again["version"]) == (r["declaration"], 2)
     shown = registry.show(r["declaration"], db=url)
