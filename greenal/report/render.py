@@ -20,9 +20,12 @@ def parse_formats(text: str) -> list[str]:
     return chosen
 
 
-def write_reports(result, engine, formats: list[str], lang: str, out: Path, gwp: str = "ar6") -> list[Path]:
-    """Files written: <stem>-report.html/.pdf, -certificate.html/.pdf, .xlsx, .pact.json, -cbam.xlsx."""
+def write_reports(result, engine, formats: list[str], lang: str, out: Path, gwp: str = "ar6", mc=None) -> list[Path]:
+    """Files written: <stem>-report.html/.pdf, -certificate.html/.pdf, .xlsx, .pact.json, -cbam.xlsx.
+    `mc`: a greenal.uncertainty MonteCarloResult, shown in every format when given."""
     report = data.build(result, assess(result, gwp=gwp), engine, gwp)
+    if mc is not None:
+        report["monte_carlo"] = {**mc.to_dict(), "histogram": mc.histogram("market")}
     stem = f"{Path(result.declaration.file).stem}-{lang}"
     out = Path(out)
     written = []

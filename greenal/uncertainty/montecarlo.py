@@ -104,17 +104,19 @@ def background_lambda(bg: Background, tech_factor: np.ndarray, bio_factor: np.nd
     (batch, m) and (batch, l) on the technosphere and biosphere cells with a distribution."""
     n = tech_factor.shape[0] if tech_factor.size else bio_factor.shape[0]
     lam = np.broadcast_to(bg.lambda0, (n, *bg.lambda0.shape)).copy()
-    x = np.broadcast_to(bg.x0, (n, *bg.x0.shape))
+    bio_cols = bg._bio_cols
+    x = np.broadcast_to(bg.x0[bio_cols], (n, len(bio_cols), bg.x0.shape[1]))  # rows of A_s^-1 E_R needed by dB
     if bg.tech:
         amounts = np.array([t[2].amount for t in bg.tech])
         delta = -amounts * (tech_factor - 1.0)  # A cell = -amount
         k = np.eye(len(bg.tech))[None] + bg.c[None] * delta[:, None, :]
         z = np.linalg.solve(k, np.broadcast_to(bg.x0[bg._cols], (n, *bg.x0[bg._cols].shape)))  # (n, m, R)
         dz = delta[:, :, None] * z
-        lam -= np.einsum("fm,nmr->nrf", bg.bw, dz)
-        x = x - np.einsum("im,nmr->nir", bg.w, dz)
+        lam -= np.matmul(dz.transpose(0, 2, 1), bg.bw.T)  # (n, R, m) @ (m, flows)
+        if bio_cols:
+            x = x - np.matmul(bg.w[bio_cols][None], dz)
     for l, (flow, col, spec) in enumerate(bg.bio):
-        lam[:, :, flow] += (spec.amount * (bio_factor[:, l] - 1.0))[:, None] * x[:, col, :]
+        lam[:, :, flow] += (spec.amount * (bio_factor[:, l] - 1.0))[:, None] * x[:, l, :]
     return lam
 
 
