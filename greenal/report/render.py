@@ -8,6 +8,7 @@ from greenal.errors import InputError
 from greenal.files import write_atomic
 from greenal.report import data, html, pact, pdf, workbook
 from greenal.standards.engine import assess
+from greenal.uncertainty import data_quality_of
 
 FORMATS = ("html", "pdf", "xlsx", "pact", "cbam")
 
@@ -25,7 +26,8 @@ def write_reports(result, engine, formats: list[str], lang: str, out: Path, gwp:
     `mc`: a greenal.uncertainty MonteCarloResult, shown in every format when given."""
     report = data.build(result, assess(result, gwp=gwp), engine, gwp)
     if mc is not None:
-        report["monte_carlo"] = {**mc.to_dict(), "histogram": mc.histogram("market")}
+        report["monte_carlo"] = {**mc.to_dict(), "histograms": mc.histograms()}
+    report["data_quality"] = mc.data_quality if mc is not None else data_quality_of(engine, result, gwp)
     stem = f"{Path(result.declaration.file).stem}-{lang}"
     out = Path(out)
     written = []

@@ -403,6 +403,15 @@ class MonteCarloResult:
         counts, edges = np.histogram(self.samples[name], bins=bins)
         return {"counts": counts.tolist(), "edges": edges.tolist()}
 
+    def histograms(self) -> list[dict]:
+        """The market-based total, then each sampled rule's indicator with its limit (for the charts)."""
+        out = [{"name": "market", "unit": "t CO2e/t", "limit": None, "threshold": "", **self.histogram("market")}]
+        for v in self.verdicts:
+            if v["sampled"]:
+                out.append({"name": v["rule"], "unit": v["unit"], "limit": v["limit"], "threshold": v["threshold"],
+                            **self.histogram(f"rule:{v['rule']}")})
+        return out
+
     def to_dict(self) -> dict:
         bases = {}
         for name, values in self.samples.items():
@@ -436,15 +445,11 @@ METHOD_NOTES = (
 
 def monte_carlo(engine, result, iterations: int, seed: int = 0, gwp: str = "ar6", schemes=None) -> MonteCarloResult:
     """Monte Carlo of a declaration's footprints (both bases), its verdicts, sensitivity and DQR."""
-    from greenal.model.site import SiteModel
     from greenal.standards.engine import assess
 
     decl = result.declaration
-    site = SiteModel(engine, decl)
     account = result.electricity
-    foregrounds = {"location": site.foreground(account.location, "location-based")[0],
-                   "market": site.foreground(account.market, "market-based")[0]}
-    model = Model(engine, result, foregrounds)
+    model = _model(engine, result)
     cf = _cf(engine.inventory, gwp)
     reads = {}
     for basis, system in model.systems.items():
@@ -476,7 +481,8 @@ def monte_carlo(engine, result, iterations: int, seed: int = 0, gwp: str = "ar6"
         if row.pop("sampled"):
             rule, verdict = row.pop("_rule"), row.pop("_verdict")
             values = samples[f"rule:{rule.id}"]
-            row.update(sampled=True, unit=rule.unit, threshold=rule.threshold_text(), **summary(values),
+            row.update(sampled=True, unit=rule.unit, threshold=rule.threshold_text(),
+                       limit=rule.levels[-1] if rule.test == "grade" else rule.threshold, **summary(values),
                        **verdict_probability(rule, verdict, values))
         else:
             row["sampled"] = False
@@ -488,6 +494,19 @@ def monte_carlo(engine, result, iterations: int, seed: int = 0, gwp: str = "ar6"
         notes += ("no electricity supplies declared: the footprint rests on a conservative default supply",)
     return MonteCarloResult(iterations, seed, gwp, {k: v for k, v in samples.items()}, rule_rows, sens,
                             data_quality(model, engine, gwp), notes)
+
+
+def _model(engine, result) -> Model:
+    from greenal.model.site import SiteModel
+
+    site, account = SiteModel(engine, result.declaration), result.electricity
+    return Model(engine, result, {"location": site.foreground(account.location, "location-based")[0],
+                                  "market": site.foreground(account.market, "market-based")[0]})
+
+
+def data_quality_of(engine, result, gwp: str = "ar6") -> dict:
+    """DQR per line and for the product without a Monte Carlo."""
+    return data_quality(_model(engine, result), engine, gwp)
 
 
 def data_quality(model: Model, engine, gwp: str) -> dict:
