@@ -165,6 +165,39 @@ def test_common_random_numbers_narrow_the_difference(engine):
     assert shared < independent / 2
 
 
+def test_two_declarations_share_draws_so_a_retrofit_difference_is_narrow(engine, potline_mc):
+    from greenal.uncertainty import difference
+
+    after = declaration_footprint(engine, potline_declaration(13000, 100000, "south"))  # retrofit: -500 kWh/t
+    same_seed = monte_carlo(engine, after, 2000, seed=5, schemes=["cfp"])
+    other_seed = monte_carlo(engine, after, 2000, seed=9, schemes=["cfp"])
+    crn = difference(same_seed, potline_mc)
+    independent = np.std(other_seed.samples["market"] - potline_mc.samples["market"])
+    assert crn["mean"] < 0 and crn["sd"] < independent / 2
+
+
+def test_report_shows_monte_carlo_only_when_run(engine, data_dir, tmp_path):
+    import json
+
+    import openpyxl
+
+    from greenal import api
+    from greenal.report.render import write_reports
+
+    result = api.declaration_footprint("examples/guangxi-smelter.yaml", data_dir)
+    mc = monte_carlo(engine, result, 200, seed=1)
+    with_mc = write_reports(result, engine, ["html", "xlsx", "pact"], "en", tmp_path / "mc", mc=mc)
+    without = write_reports(result, engine, ["html", "pact"], "zh", tmp_path / "plain")
+    html = next(p for p in with_mc if p.name.endswith("report.html")).read_text()
+    assert 'id="monte-carlo"' in html and "stroke-dasharray" in html  # histogram with a threshold line
+    assert 'id="monte-carlo"' not in next(p for p in without if p.name.endswith("report.html")).read_text()
+    book = openpyxl.load_workbook(next(p for p in with_mc if p.suffix == ".xlsx"))
+    assert {"monte carlo", "verdict probabilities", "sensitivity", "data quality"} <= set(book.sheetnames)
+    for path in (with_mc, without):
+        dqi = json.loads(next(p for p in path if p.name.endswith(".pact.json")).read_text())["pcf"]["dqi"]
+        assert all(1 <= float(dqi[k]) <= 5 for k in ("technologicalDQR", "geographicalDQR", "temporalDQR"))
+
+
 def test_data_quality_section_sets_the_scores(engine):
     decl = potline_declaration(13500, 100000, "south",
                                data_quality={"electrolysis.ac_kwh_per_t": "measured",

@@ -429,6 +429,15 @@ class MonteCarloResult:
                 "notes": list(self.notes)}
 
 
+def difference(after: MonteCarloResult, before: MonteCarloResult, basis: str = "market") -> dict:
+    """after - before, sample by sample (two declarations, e.g. before/after a retrofit). Both runs
+    must share seed and iterations: shared inputs then have the same draws (common random numbers)."""
+    if (after.seed, after.iterations) != (before.seed, before.iterations):
+        raise InputError("command line", "--seed/--mc", f"{after.seed}/{after.iterations} vs {before.seed}/{before.iterations}",
+                         "the same seed and number of iterations for both declarations")
+    return summary(after.samples[basis] - before.samples[basis])
+
+
 METHOD_NOTES = (
     "Monte Carlo with common random numbers: each input keyed by its exchange or declared field gets the same draws "
     "on both bases (and in another declaration run with the same seed).",
