@@ -20,10 +20,12 @@ def test_installed_wheel_finds_its_data_and_computes(tmp_path, engine):
         f"print(greenal.footprint('cn-average', data_dir={str(tmp_path / 'data')!r}).total_co2e_kg('ar6'))\n"
         f"r = greenal.declaration_footprint({str(ROOT / 'examples' / 'guangxi-smelter.xlsx')!r}, data_dir={str(tmp_path / 'data')!r})\n"
         "from greenal.standards.engine import assess\n"
-        "print(r.market.total_co2e_kg('ar6')); print(len(assess(r)))\n")
+        "print(r.market.total_co2e_kg('ar6')); print(len(assess(r)))\n"
+        "from greenal.uncertainty import data_quality_of\n"  # methods/uncertainty/pedigree.yaml shipped
+        f"print(data_quality_of(greenal.api.engine({str(tmp_path / 'data')!r}), r)['product']['dqr'])\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
                             env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, check=True)
-    module, inventories, templates, total, declared, verdicts = result.stdout.split("\n")[:6]
+    module, inventories, templates, total, declared, verdicts, dqr = result.stdout.split("\n")[:7]
     for path in (module, inventories, templates):
         assert Path(path).is_relative_to(site), path
     # the installed copy of the data gives the same footprint as the checkout
@@ -33,3 +35,4 @@ def test_installed_wheel_finds_its_data_and_computes(tmp_path, engine):
     expected = declaration_footprint(engine, read_workbook(ROOT / "examples" / "guangxi-smelter.xlsx"))
     assert float(declared) == expected.market.total_co2e_kg("ar6")
     assert int(verdicts) > 40  # every scheme file shipped and loaded
+    assert 1 <= float(dqr) <= 5

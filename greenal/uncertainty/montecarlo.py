@@ -195,8 +195,10 @@ class Model:
             origin = "declared quality" if declared else "calculated"
             scores = declared or quality.source_scores("calculated")
             key = f"{row.code}.{field_key}" if field_key else f"{row.code}|{kind}|{line.target}"
-            return self._pedigree(key, f"{stage}: {field_key or line.target} (site data)", origin, scores, kind,
-                                  line.target)
+            # an activity amount (kWh, fuel, material) shared by all its lines takes the demand's basic factor
+            activity = line.label.source in ("electricity", "fuel", "materials", "intermediates", "transport")
+            return self._pedigree(key, f"{stage}: {field_key or line.target} (site data)", origin, scores,
+                                  "input" if activity else kind, line.target)
         default = processes[STAGE_DEFAULTS[stage]]
         for k, e in enumerate(default.exchanges):
             same_kind = (e.kind == "technosphere") == (kind == "input")
@@ -326,7 +328,10 @@ def linear_read(model: Model, result, rule, gwp: str):
                             for label in s.labels]) for b, s in model.systems.items()}
 
     def value(arrays):
-        v = indicator(rule, PlantContext(_footprints(model, result, arrays), gwp))
+        try:
+            v = indicator(rule, PlantContext(_footprints(model, result, arrays), gwp))
+        except (ArithmeticError, ValueError, KeyError):  # e.g. a share of a zero footprint
+            return None
         return float(v) if isinstance(v, (int, float)) else None
 
     zero = {b: np.zeros(shape) for b, shape in shapes.items()}
