@@ -9,7 +9,8 @@ from greenal.inventory import Exchange, Inventory, Process, Source
 from greenal.model.site import declaration_footprint
 from greenal.standards.engine import Rule, Verdict
 from greenal.uncertainty import quality
-from greenal.uncertainty.montecarlo import background, background_lambda, monte_carlo, verdict_probability
+from greenal.uncertainty.background import background, background_lambda
+from greenal.uncertainty.montecarlo import monte_carlo, verdict_probability
 from greenal.uncertainty.sampling import NORMAL, Draws, Uncertain
 from conftest import potline_declaration
 

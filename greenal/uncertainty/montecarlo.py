@@ -1,24 +1,22 @@
-"""Monte Carlo over the partitioned technosphere, in batches of array draws.
+"""Monte Carlo of a declaration, in batches of array draws.
 
-Background: A (products x products) and B (flows x products) of the background are fixed except
-the m exchanges that carry a stats_arrays distribution. With A_s = A + P D_s Q^T (P, Q pick the
-perturbed cells, D_s their changes) the Woodbury identity gives, for the background products R
-the foreground buys,
-    A_s^-1 E_R = X0 - W D_s (I + C D_s)^-1 Q^T X0,   X0 = A^-1 E_R, W = A^-1 P, C = Q^T A^-1 P,
-so each sample costs an m x m solve, not a new factorisation; perturbed biosphere cells add
-dB_s A_s^-1 E_R. Foreground: every line's amount times its sampled factor; the few foreground
-rows are scaled by a batched dense solve. Labels are kept, so stages, scopes and rule reads are
-sums over (label, flow) cells of each sample.
+Background: sampled by Woodbury updates of one inverse (background.py). Foreground: every line's
+amount times its sampled factor (pedigree lognormal or its exchange's distribution, quality.py);
+the few foreground rows are scaled by a batched dense solve. Labels are kept, so stages, scopes
+and rule reads are sums over (label, flow) cells of each sample; verdict probabilities and
+sensitivity are read from the samples (analysis.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from greenal.errors import InputError
 from greenal.lca.engine import Footprint, Foreground
 from greenal.uncertainty import quality
+from greenal.uncertainty.analysis import sensitivity, verdict_probability
+from greenal.uncertainty.background import background, background_lambda
 from greenal.uncertainty.sampling import LOGNORMAL, Draws, Uncertain
 
 MAX_ITERATIONS = 100_000  # cap of --mc (memory of the per-sample reads stays below ~50 MB)
@@ -52,73 +50,6 @@ def check_seed(raw) -> int:
 
 
 # --- the uncertain system -------------------------------------------------------------------
-
-@dataclass
-class Background:
-    """Background matrices and the Woodbury pieces for the products R bought by the foreground."""
-    codes: list[str]
-    lambda0: np.ndarray  # (R, flows)
-    tech: list[tuple[int, int, Uncertain]]  # (row, column, exchange): technosphere cells with a distribution
-    bio: list[tuple[int, int, Uncertain]]  # (flow, column, exchange)
-    products: list[str]  # R
-    x0: np.ndarray = field(default=None, repr=False)  # (n, R)
-    w: np.ndarray = field(default=None, repr=False)  # (n, m)
-    c: np.ndarray = field(default=None, repr=False)  # (m, m)
-    bw: np.ndarray = field(default=None, repr=False)  # (flows, m)
-
-
-def background(inventory, products: list[str]) -> Background:
-    codes = inventory.background
-    index = {c: i for i, c in enumerate(codes)}
-    flows = {f: i for i, f in enumerate(inventory.flow_codes)}
-    n = len(codes)
-    a, b = np.eye(n), np.zeros((len(flows), n))
-    tech, bio = [], []
-    for j, code in enumerate(codes):
-        for k, e in enumerate(inventory.processes[code].exchanges):
-            spec = (Uncertain.from_stats_arrays(f"{code}#{k}", f"{code}: {e.target}", e.amount, e.uncertainty)
-                    if e.uncertainty else None)
-            if e.kind == "technosphere":
-                a[index[e.target], j] -= e.amount
-                if spec:
-                    tech.append((index[e.target], j, spec))
-            else:
-                b[flows[e.target], j] += e.amount
-                if spec:
-                    bio.append((flows[e.target], j, spec))
-    inverse = np.linalg.inv(a)
-    r = [index[p] for p in products]
-    bg = Background(codes, (b @ inverse[:, r]).T, tech, bio, products)
-    bg.x0 = inverse[:, r]
-    rows, cols = [t[0] for t in tech], [t[1] for t in tech]
-    bg.w = inverse[:, rows]
-    bg.c = inverse[np.ix_(cols, rows)]
-    bg.bw = b @ bg.w
-    bg._cols = cols
-    bg._bio_cols = [t[1] for t in bio]
-    return bg
-
-
-def background_lambda(bg: Background, tech_factor: np.ndarray, bio_factor: np.ndarray) -> np.ndarray:
-    """(batch, R, flows) unit inventories of the bought background products for sampled factors
-    (batch, m) and (batch, l) on the technosphere and biosphere cells with a distribution."""
-    n = tech_factor.shape[0] if tech_factor.size else bio_factor.shape[0]
-    lam = np.broadcast_to(bg.lambda0, (n, *bg.lambda0.shape)).copy()
-    bio_cols = bg._bio_cols
-    x = np.broadcast_to(bg.x0[bio_cols], (n, len(bio_cols), bg.x0.shape[1]))  # rows of A_s^-1 E_R needed by dB
-    if bg.tech:
-        amounts = np.array([t[2].amount for t in bg.tech])
-        delta = -amounts * (tech_factor - 1.0)  # A cell = -amount
-        k = np.eye(len(bg.tech))[None] + bg.c[None] * delta[:, None, :]
-        z = np.linalg.solve(k, np.broadcast_to(bg.x0[bg._cols], (n, *bg.x0[bg._cols].shape)))  # (n, m, R)
-        dz = delta[:, :, None] * z
-        lam -= np.matmul(dz.transpose(0, 2, 1), bg.bw.T)  # (n, R, m) @ (m, flows)
-        if bio_cols:
-            x = x - np.matmul(bg.w[bio_cols][None], dz)
-    for l, (flow, col, spec) in enumerate(bg.bio):
-        lam[:, :, flow] += (spec.amount * (bio_factor[:, l] - 1.0))[:, None] * x[:, l, :]
-    return lam
-
 
 @dataclass
 class System:
@@ -355,42 +286,6 @@ def linear_read(model: Model, result, rule, gwp: str):
     if abs(predicted - v1) > tolerance or abs(predicted2 - v2) > tolerance:
         return "not a linear read of the footprint"
     return c0, weights
-
-
-def verdict_probability(rule, verdict, values: np.ndarray) -> dict:
-    """Probability that the stated verdict (or grade) holds over the samples."""
-    if rule.test == "grade":
-        limits = list(rule.levels)
-        level = int(verdict.grade.split()[-1]) if verdict.grade.startswith("level") else None
-        p_pass = float(np.mean(values <= limits[-1]))
-        if level is None:
-            return {"probability": 1 - p_pass, "p_pass": p_pass}
-        low = limits[level - 2] if level > 1 else -np.inf
-        return {"probability": float(np.mean((values > low) & (values <= limits[level - 1]))), "p_pass": p_pass}
-    if rule.test == "max":
-        ok = values < rule.threshold if rule.strict else values <= rule.threshold
-    else:
-        ok = values > rule.threshold if rule.strict else values >= rule.threshold
-    p_pass = float(np.mean(ok))
-    return {"probability": p_pass if verdict.verdict == "pass" else 1 - p_pass, "p_pass": p_pass}
-
-
-def sensitivity(draws: np.ndarray, output: np.ndarray, keys: list[str], descriptions: dict, top: int = 10) -> list:
-    """Squared Spearman rank correlation of each input's draws with the output; share of their sum."""
-    n = draws.shape[0]
-    if n < 3:
-        return []
-    ranks_out = np.argsort(np.argsort(output[:n])).astype(float)
-    ranks_in = np.argsort(np.argsort(draws, axis=0), axis=0).astype(float)
-    ranks_out -= ranks_out.mean()
-    ranks_in -= ranks_in.mean(axis=0)
-    denominator = np.sqrt((ranks_in ** 2).sum(axis=0) * (ranks_out ** 2).sum())
-    rho = np.divide(ranks_in.T @ ranks_out, denominator, out=np.zeros(len(keys)), where=denominator > 0)
-    rho2 = rho ** 2
-    total = rho2.sum()
-    order = np.argsort(-rho2)[:top]
-    return [{"input": keys[i], "description": descriptions.get(keys[i], keys[i]), "rho": float(rho[i]),
-             "rho2": float(rho2[i]), "share": float(rho2[i] / total) if total else 0.0} for i in order]
 
 
 @dataclass
