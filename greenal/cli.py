@@ -43,6 +43,61 @@ def _table(headers: list[str], rows: list[list], align: str = "") -> str:
     return "\n".join(lines)
 
 
+def mc_options(command):
+    """--mc N and --seed S (issue 13): Monte Carlo of a declaration; validated by greenal.uncertainty."""
+    command = click.option("--seed", default="0", show_default=True, help="Seed of the Monte Carlo draws.")(command)
+    return click.option("--mc", "mc", default=None, metavar="N",
+                        help="Monte Carlo with N iterations (1 to 100,000): distributions, verdict probabilities, "
+                             "sensitivity, data quality.")(command)
+
+
+def _mc_args(mc, seed):
+    """(iterations, seed) from --mc/--seed, checked before anything is computed; None without --mc."""
+    if mc is None:
+        return None
+    from greenal.uncertainty import check_iterations, check_seed
+
+    return check_iterations(mc), check_seed(seed)
+
+
+def _monte_carlo(ctx, result, args, gwp: str, schemes=None):
+    """The Monte Carlo of a declaration's result, or None without --mc."""
+    if args is None:
+        return None
+    from greenal.uncertainty import monte_carlo
+
+    return monte_carlo(api.engine(ctx.obj["data_dir"]), result, args[0], args[1], gwp, schemes)
+
+
+def _render_mc(d: dict) -> str:
+    """Monte Carlo block of the text output."""
+    out = [f"Monte Carlo: {d['iterations']:,} iterations, seed {d['seed']} ({d['unit']}, {d['gwp'].upper()})"]
+    rows = []
+    for basis, entry in d["bases"].items():
+        for name, s in [("total", entry["total"]), *entry["by_stage"].items()]:
+            rows.append([f"{basis} {name}", s["mean"], s["sd"], s["p2_5"], s["p50"], s["p97_5"]])
+    s = d["market_minus_location"]
+    rows.append(["market - location", s["mean"], s["sd"], s["p2_5"], s["p50"], s["p97_5"]])
+    out += [_table(["", "mean", "sd", "2.5 %", "50 %", "97.5 %"], rows), ""]
+    sampled = [v for v in d["verdicts"] if v["sampled"]]
+    if sampled:
+        out += [_table(["rule", "verdict", "value mean", "threshold", "probability it holds"],
+                       [[v["rule"], v["verdict"], v["mean"], v["threshold"], f"{v['probability']:.1%}"] for v in sampled],
+                       "llrrr"), ""]
+    skipped = sorted({v["reason"] for v in d["verdicts"] if not v["sampled"]})
+    out += [f"not sampled: {reason} ({', '.join(v['rule'] for v in d['verdicts'] if not v['sampled'] and v['reason'] == reason)})"
+            for reason in skipped]
+    out += ["", "sensitivity (market-based): squared Spearman rank correlation, share"]
+    out += [_table(["input", "rho^2", "share"], [[x["description"], x["rho2"], f"{x['share']:.1%}"]
+                                                 for x in d["sensitivity"]["market"]], "lrr")]
+    q = d["data_quality"]["product"]
+    if q:
+        out += ["", "data quality (1 best .. 5 worst, CO2e-weighted): " +
+                ", ".join(f"{k} {v:.2f}" for k, v in q.items())]
+    out += [f"method: {n}" for n in d["notes"]]
+    return "\n".join(out)
+
+
 @click.group()
 @click.option("--data-dir", type=click.Path(file_okay=False), envvar="GREENAL_DATA_DIR",
               help="Where greenal keeps its Brightway project (default: per-user data dir; env GREENAL_DATA_DIR).")
@@ -62,20 +117,27 @@ def main(ctx: click.Context, data_dir: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--out", type=click.Path(file_okay=False), help="Also write <route>.json and summary.html here "
               "(for a declaration: <declarant>-<product>-<year>.json).")
+@mc_options
 @click.pass_context
 def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str, as_json: bool,
-              out: str | None) -> None:
+              out: str | None, mc: str | None, seed: str) -> None:
     """Cradle-to-gate footprint of one tonne: of a DECLARATION (.yaml or .xlsx), location- and
     market-based, or of a bundled route."""
     if declaration and ctx.get_parameter_source("route") is not ParameterSource.DEFAULT:
         raise InputError("command line", "--route", route, "either a declaration file or --route, not both")
     if out:
         writable_folder(Path(out), create=False)  # before any work; created only to write
+    mc_args = _mc_args(mc, seed)
+    if mc is not None and not declaration:
+        raise InputError("command line", "--mc", mc, "a DECLARATION file (Monte Carlo runs on a declaration)")
     if declaration:
         result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
         document = declaration_document(result, gwp)
+        mc_result = _monte_carlo(ctx, result, mc_args, gwp)
+        if mc_result:
+            document["monte_carlo"] = mc_result.to_dict()
         click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str) if as_json
-                   else _render_declaration(document))
+                   else _render_declaration(document) + ("\n" + _render_mc(document["monte_carlo"]) if mc_result else ""))
         if out:
             from greenal.report.render import output_stem
 
@@ -184,9 +246,10 @@ def _number(value, unit: str = "", signed: bool = False) -> str:
 @click.option("--gwp", type=click.Choice(GWP_CHOICES), default=api.DEFAULT_GWP, show_default=True)
 @click.option("--lang", type=click.Choice(("zh", "en")), default="en", show_default=True, help="Language of rule titles.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
+@mc_options
 @click.pass_context
 def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, scheme_codes: tuple, gwp: str,
-           lang: str, as_json: bool) -> None:
+           lang: str, as_json: bool, mc: str | None, seed: str) -> None:
     """Check a DECLARATION (or --fleet) against every rule of the bundled schemes."""
     from greenal.standards.engine import assess as assess_plant
     from greenal.standards.fleet import assess_fleet, read_fleet
@@ -194,13 +257,22 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
     if bool(declaration) == bool(fleet_file):
         raise InputError("command line", "DECLARATION / --fleet", declaration or fleet_file,
                          "either a declaration file or --fleet FILE")
+    mc_args = _mc_args(mc, seed)
+    if fleet_file and mc is not None:
+        raise InputError("command line", "--mc", mc, "a DECLARATION file (Monte Carlo runs on a declaration, not --fleet)")
+    mc_result = None
     if fleet_file:
         verdicts = assess_fleet(read_fleet(Path(fleet_file)), list(scheme_codes) or None)
     else:
         result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
         verdicts = assess_plant(result, list(scheme_codes) or None, gwp)
+        mc_result = _monte_carlo(ctx, result, mc_args, gwp, list(scheme_codes) or None)
     if as_json:
-        click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2, ensure_ascii=False))
+        rows = [v.to_dict() for v in verdicts]
+        if mc_result:
+            probabilities = {v["rule"]: v for v in mc_result.to_dict()["verdicts"]}
+            rows = [{**row, "monte_carlo": probabilities.get(row["rule"])} for row in rows]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     title = "title_zh" if lang == "zh" else "title_en"
     rows = []
@@ -216,6 +288,8 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
         d = v.to_dict()
         note = f" [{d['note']}]" if d["note"] else ""
         click.echo(f"{d['rule']}: {d['clause']} — {d['source']}{note}")
+    if mc_result:
+        click.echo("\n" + _render_mc(mc_result.to_dict()))
 
 
 @main.command()
@@ -225,14 +299,18 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
 @click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True)
 @click.option("--gwp", type=click.Choice(GWP_CHOICES), default=api.DEFAULT_GWP, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default="out", show_default=True)
+@mc_options
 @click.pass_context
-def report(ctx: click.Context, declaration: str, formats: str, lang: str, gwp: str, out: str) -> None:
+def report(ctx: click.Context, declaration: str, formats: str, lang: str, gwp: str, out: str, mc: str | None,
+           seed: str) -> None:
     """Write the footprint report, the certificate, the Excel workbook, PACT JSON and CBAM data."""
     from greenal.report.render import parse_formats, write_reports
 
     chosen = parse_formats(formats)
+    mc_args = _mc_args(mc, seed)
     result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
-    for path in write_reports(result, api.engine(ctx.obj["data_dir"]), chosen, lang, Path(out), gwp):
+    mc_result = _monte_carlo(ctx, result, mc_args, gwp)
+    for path in write_reports(result, api.engine(ctx.obj["data_dir"]), chosen, lang, Path(out), gwp, mc=mc_result):
         click.echo(f"wrote {path}")
 
 

@@ -23,10 +23,12 @@ def test_installed_wheel_finds_its_data_and_computes(tmp_path, engine):
         "print(r.market.total_co2e_kg('ar6')); print(len(assess(r)))\n"
         # the registry's Alembic migrations ship inside the package and run from the wheel
         f"import greenal.registry as g, greenal.registry.db as d; g.init('sqlite:///{tmp_path / 'r.sqlite'}')\n"
-        "print(d.MIGRATIONS); print(len(g.list_declarations(db='sqlite:///" + str(tmp_path / "r.sqlite") + "')))\n")
+        "print(d.MIGRATIONS); print(len(g.list_declarations(db='sqlite:///" + str(tmp_path / "r.sqlite") + "')))\n"
+        "from greenal.uncertainty import data_quality_of\n"  # methods/uncertainty/pedigree.yaml shipped
+        f"print(data_quality_of(greenal.api.engine({str(tmp_path / 'data')!r}), r)['product']['dqr'])\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
                             env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, check=True)
-    module, inventories, templates, total, declared, verdicts, migrations, rows = result.stdout.split("\n")[:8]
+    module, inventories, templates, total, declared, verdicts, migrations, rows, dqr = result.stdout.split("\n")[:9]
     assert rows == "0"
     for path in (module, inventories, templates, migrations):
         assert Path(path).is_relative_to(site), path
@@ -37,3 +39,4 @@ def test_installed_wheel_finds_its_data_and_computes(tmp_path, engine):
     expected = declaration_footprint(engine, read_workbook(ROOT / "examples" / "guangxi-smelter.xlsx"))
     assert float(declared) == expected.market.total_co2e_kg("ar6")
     assert int(verdicts) > 40  # every scheme file shipped and loaded
+    assert 1 <= float(dqr) <= 5

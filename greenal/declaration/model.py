@@ -70,6 +70,8 @@ class Declaration:
     schema_version: int = SCHEMA_VERSION
     file: str = field(default="", compare=False)
     where: Where | None = field(default=None, compare=False, repr=False)
+    # optional pedigree scores per stage or 'stage.field' (checked by greenal/uncertainty/quality.py)
+    data_quality: dict = field(default_factory=dict)
 
     def locate(self, *path) -> str:
         return self.where(tuple(path)) if self.where else ".".join(map(str, path))
@@ -101,6 +103,8 @@ class Declaration:
                          for s in self.supplies],
             "certificates": [{f.name: getattr(c, f.name) for f in fields(c) if getattr(c, f.name) is not None}
                              for c in self.certificates]}
+        if self.data_quality:
+            out["data_quality"] = dict(self.data_quality)
         return out
 
 
@@ -252,7 +256,7 @@ def parse(data, file: str, where: Where) -> Declaration:
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise InputError(file, where(("schema_version",)), version, f"schema_version {SCHEMA_VERSION}")
-    allowed = {"schema_version", "electricity", *RECORD_SECTIONS}
+    allowed = {"schema_version", "electricity", "data_quality", *RECORD_SECTIONS}
     for key in data:
         if key not in allowed:
             raise InputError(file, where((key,)), key, f"one of the sections {sorted(allowed)}")
@@ -283,7 +287,18 @@ def parse(data, file: str, where: Where) -> Declaration:
     return Declaration(declarant, period, product, stages,
                        _rows("supplies", electricity.get("supplies"), file, where, Supply),
                        _rows("certificates", electricity.get("certificates"), file, where, Certificate),
-                       version, file, where)
+                       version, file, where, _data_quality(data.get("data_quality"), file, where))
+
+
+def _data_quality(raw, file: str, where: Where) -> dict:
+    """The optional data_quality mapping, kept as given (its keys and scores are checked against the
+    stages by greenal.uncertainty.quality.declared_quality)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InputError(file, where(("data_quality",)), raw, "a mapping of 'stage' or 'stage.field' to a data "
+                         "source (measured, calculated, default, estimate) or the five pedigree scores")
+    return dict(raw)
 
 
 __all__ = ["Certificate", "Declaration", "FUELS", "PRODUCTS", "Supply", "parse"]

@@ -116,3 +116,30 @@ def flow(nodes: list[dict], label: str) -> Markup:
                     f'{FONT}>{escape(node["stage"])}</text><text x="{x + box_w / 2:.1f}" y="{y + 27:.1f}" '
                     f'text-anchor="middle" {FONT} fill="#555">{escape(text)}</text>')
     return _svg(width, int(height), body, label)
+
+
+def histogram(hist: dict, label: str, unit: str, threshold: float | None = None, threshold_label: str = "") -> Markup:
+    """Monte Carlo histogram (counts per bin) with an optional threshold line (issue 13)."""
+    counts, edges = hist["counts"], hist["edges"]
+    width, height, left, bottom = 640, 150, 40, 24
+    lo, hi = min(edges[0], threshold if threshold is not None else edges[0]), \
+        max(edges[-1], threshold if threshold is not None else edges[-1])
+    span = (hi - lo) or 1.0
+    top = max(counts + [1])
+
+    def x(value):
+        return left + (width - left - 10) * (value - lo) / span
+
+    body = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#444"/>']
+    for count, a, b in zip(counts, edges[:-1], edges[1:]):
+        h = (height - bottom - 8) * count / top
+        body.append(f'<rect x="{x(a):.2f}" y="{height - bottom - h:.2f}" width="{max(x(b) - x(a) - 0.5, 0.5):.2f}" '
+                    f'height="{h:.2f}" fill="{COLOURS["market"]}"/>')
+    for value in (lo, (lo + hi) / 2, hi):
+        body.append(f'<text x="{x(value):.2f}" y="{height - 8}" text-anchor="middle" {FONT}>{value:,.3g}</text>')
+    body.append(f'<text x="{width - 10}" y="12" text-anchor="end" {FONT}>{escape(unit)}</text>')
+    if threshold is not None:
+        body.append(f'<line x1="{x(threshold):.2f}" y1="4" x2="{x(threshold):.2f}" y2="{height - bottom}" '
+                    f'stroke="{COLOURS["fail"]}" stroke-width="2" stroke-dasharray="5,3"/>'
+                    f'<text x="{x(threshold) + 4:.2f}" y="14" {FONT}>{escape(threshold_label)}</text>')
+    return _svg(width, height, body, label)

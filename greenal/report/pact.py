@@ -78,6 +78,7 @@ def product_footprint(report: dict) -> dict:
             "allocationRulesDescription": "Allocation avoided; post- and pre-consumer scrap burden-free "
                                           "(cut-off), process scrap carries the primary footprint.",
             "primaryDataShare": _decimal(100 * market["primary_data_share"], 1),
+            **_dqi(report),
         },
         "extensions": [{
             "specVersion": "1.0.0",
@@ -95,6 +96,16 @@ def product_footprint(report: dict) -> dict:
             },
         }],
     }
+
+
+def _dqi(report: dict) -> dict:
+    """PACT v3 DataQualityIndicators (Methodology 4.2.3): the CO2e-weighted pedigree scores, 1..5."""
+    product = (report.get("data_quality") or {}).get("product")
+    if not product:
+        return {}
+    return {"dqi": {"technologicalDQR": _decimal(product["technological"], 1),
+                    "geographicalDQR": _decimal(product["geographical"], 1),
+                    "temporalDQR": _decimal(product["temporal"], 1)}}
 
 
 def missing_fields(document: dict) -> list[str]:

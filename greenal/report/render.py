@@ -11,6 +11,7 @@ from greenal.errors import InputError
 from greenal.report import data, html, pact, pdf, workbook
 from greenal.report.staging import move_into_place, temp_dir, writable_folder
 from greenal.standards.engine import assess
+from greenal.uncertainty import data_quality_of
 
 FORMATS = ("html", "pdf", "xlsx", "pact", "cbam")
 SLUG_CHARS = 48  # a CJK character is 3 bytes in UTF-8: names stay far below the 255-byte limit
@@ -41,9 +42,13 @@ def output_stem(declaration) -> str:
     return "-".join(p for p in parts if p)
 
 
-def _render(result, engine, formats: list[str], lang: str, stage: Path, gwp: str) -> list[str]:
-    """Write every chosen file into `stage`; return their names."""
+def _render(result, engine, formats: list[str], lang: str, stage: Path, gwp: str, mc=None) -> list[str]:
+    """Write every chosen file into `stage`; return their names. `mc`: a greenal.uncertainty
+    MonteCarloResult, shown in every format when given."""
     report = data.build(result, assess(result, gwp=gwp), engine, gwp)
+    if mc is not None:
+        report["monte_carlo"] = {**mc.to_dict(), "histograms": mc.histograms()}
+    report["data_quality"] = mc.data_quality if mc is not None else data_quality_of(engine, result, gwp)
     stem = output_stem(result.declaration)
     names = []
     pages = {kind: html.render(report, kind, lang) for kind in ("report", "certificate")} \
@@ -69,12 +74,12 @@ def _render(result, engine, formats: list[str], lang: str, stage: Path, gwp: str
     return names
 
 
-def write_reports(result, engine, formats: list[str], lang: str, out: Path, gwp: str = "ar6") -> list[Path]:
+def write_reports(result, engine, formats: list[str], lang: str, out: Path, gwp: str = "ar6", mc=None) -> list[Path]:
     """Files written: <stem>-<lang>-report.html/.pdf, -certificate.html/.pdf, <stem>-<lang>.xlsx,
     <stem>.pact.json, <stem>-cbam.xlsx (stem: see `output_stem`). If any step fails, nothing in
     `out` changes; the temp folder is removed whatever happens."""
     out = writable_folder(Path(out))
     with temp_dir(out, "report") as stage:
-        names = _render(result, engine, formats, lang, stage, gwp)
+        names = _render(result, engine, formats, lang, stage, gwp, mc)
         move_into_place(stage, names, out)  # every file is whole before the first one moves
     return [out / name for name in names]

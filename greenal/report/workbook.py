@@ -86,7 +86,38 @@ def results_workbook(report: dict, path: Path) -> Path:
             inputs += [[section, key, value if isinstance(value, (int, float, str)) else str(value),
                         units.get((section, key), "")] for key, value in flatten(record).items()]
     _table(book.create_sheet("inputs"), ["section", "field", "value as read", "unit"], inputs, [18, 34, 40, 16])
+    uncertainty_sheets(book, report)
     return _save(book, path)
+
+
+def uncertainty_sheets(book: Workbook, report: dict) -> None:
+    """Monte Carlo (when run), sensitivity and data quality sheets (issue 13)."""
+    mc = report.get("monte_carlo")
+    if mc:
+        head = ["basis", "stage", "mean [t CO2e/t]", "sd", "2.5 %", "50 %", "97.5 %"]
+        rows = [[basis, name, s["mean"], s["sd"], s["p2_5"], s["p50"], s["p97_5"]]
+                for basis, entry in mc["bases"].items()
+                for name, s in [("total", entry["total"]), *entry["by_stage"].items()]]
+        d = mc["market_minus_location"]
+        rows.append(["market - location", "total", d["mean"], d["sd"], d["p2_5"], d["p50"], d["p97_5"]])
+        rows += [[], [f"{mc['iterations']} iterations, seed {mc['seed']}, {mc['gwp'].upper()}"]] + [[n] for n in mc["notes"]]
+        _table(book.create_sheet("monte carlo"), head, rows, [22, 14, 16, 12, 12, 12, 12])
+        _table(book.create_sheet("verdict probabilities"),
+               ["rule", "verdict", "sampled", "mean", "sd", "threshold", "probability the verdict holds", "P(pass)",
+                "why not sampled"],
+               [[v["rule"], v["verdict"], "yes" if v["sampled"] else "no", v.get("mean"), v.get("sd"), v.get("threshold"),
+                 v.get("probability"), v.get("p_pass"), v.get("reason", "")] for v in mc["verdicts"]],
+               [10, 18, 8, 12, 12, 12, 16, 10, 50])
+        _table(book.create_sheet("sensitivity"), ["basis", "input", "description", "rho", "rho^2", "share"],
+               [[basis, x["input"], x["description"], x["rho"], x["rho2"], x["share"]]
+                for basis, rows_ in mc["sensitivity"].items() for x in rows_], [10, 40, 60, 10, 10, 10])
+    quality = report.get("data_quality")
+    if quality:
+        keys = ["reliability", "completeness", "temporal", "geographical", "technological"]
+        rows = [["product (CO2e-weighted)", "", *[quality["product"].get(k) for k in keys], quality["product"].get("dqr"), ""]]
+        rows += [[x["description"], x["origin"], *[x[k] for k in keys], x["dqr"], x["t_co2e_per_t"]] for x in quality["lines"]]
+        _table(book.create_sheet("data quality"), ["line", "data source", *keys, "DQR", "t CO2e/t (market)"], rows,
+               [60, 16, 12, 12, 12, 12, 12, 8, 16])
 
 
 def pfc_method(inputs: dict) -> str:
