@@ -180,10 +180,13 @@ def _render_declaration(d: dict) -> str:
         rows = [[n, loc[key].get(n, 0.0), mkt[key].get(n, 0.0)] for n in names]
         out += [_table([title, "location t CO2e", "market t CO2e"], rows), ""]
     e = d["electricity"]
-    out += [f"site electricity {e['site_kwh_per_t']:,.0f} kWh/t; supplies {e['consumption_mwh']:,.0f} MWh, "
-            f"certificates {e['certified_mwh']:,.0f} MWh",
-            f"scope 2 with official MEE/NBS factors (CO2 only): location {e['scope2_official_t_per_t']['location']:.5f}"
-            f" · market {e['scope2_official_t_per_t']['market']:.5f} t CO2/t",
+    supplies = ("none declared: conservative default" if e["default_supply"] else
+                f"{e['consumption_mwh']:,.0f} MWh, certificates {e['certified_mwh']:,.0f} MWh")
+    scope2 = ("not available (no supplies declared)" if e["default_supply"] else
+              f"location {e['scope2_official_t_per_t']['location']:.5f} · market "
+              f"{e['scope2_official_t_per_t']['market']:.5f} t CO2/t")
+    out += [f"site electricity {e['site_kwh_per_t']:,.0f} kWh/t; supplies {supplies}",
+            f"scope 2 with official combustion-only factors (CO2 only): {scope2}",
             f"primary (site) data share: location {loc['primary_data_share']:.1%} · market {mkt['primary_data_share']:.1%}",
             ""]
     if e["residual_basis"]:

@@ -180,7 +180,8 @@ def test_ppa_direct_line_and_captive_gas(engine):
     third = 450_000
     supplies = [
         {"id": "ppa", "kind": "ppa", "mwh": third, "grid": "south", "factor_year": 2022, "technology": "wind-onshore"},
-        {"id": "line", "kind": "direct-line", "mwh": third, "technology": "hydro", "factor_year": 2022},
+        {"id": "line", "kind": "direct-line", "mwh": third, "technology": "hydro", "factor_year": 2022,
+         "evidence": "line connection agreement"},
         {"id": "gas", "kind": "captive-gas", "mwh": third, "heat_rate_gce_per_kwh": 220},
     ]
     result = declaration_footprint(engine, declaration(electricity__supplies=supplies))
@@ -197,13 +198,16 @@ def test_ppa_direct_line_and_captive_gas(engine):
     assert len([n for n in result.notes if "EAC-11" in n]) == 2
 
 
-def test_captive_coal_default_heat_rate_is_the_bundled_plants(engine):
-    """No heat rate declared: the bundled plant's 0.320 kgce/kWh x 29.307 MJ/kgce (its source)."""
+def test_captive_coal_without_heat_rate_takes_the_upper_end_of_the_bundled_range(engine):
+    """No heat rate declared: the upper end of the bundled plant's stated range, 340 gce/kWh
+    (inventory-data.md §2.7: 300-340 for the mostly subcritical captive fleet), so leaving the
+    heat rate out never lowers the footprint; the result says so."""
     supplies = [{"id": "cp", "kind": "captive-coal", "mwh": 1_350_000}]
     result = declaration_footprint(engine, declaration(electricity__supplies=supplies))
     co2 = sum(float(kg[0]) for label, kg in result.location.contributions.items()
-              if label.source == "electricity" and label.scope == 1)
-    assert co2 == pytest.approx(13_500 * 0.320 * 29.307 * 26.37e-3 * 0.94 * 44 / 12, rel=1e-12)
+              if label.source == "electricity" and label.scope == 1 and label.stage == "electrolysis")
+    assert co2 == pytest.approx(13_500 * 0.340 * 29.307 * 26.37e-3 * 0.94 * 44 / 12, rel=1e-9)
+    assert any("340 gce/kWh" in note for note in result.notes)
 
 
 def test_grid_without_life_cycle_mix_and_fossil_certificates_are_refused(engine):

@@ -1,8 +1,9 @@
 """Issue 15: purchases, certificates, scrap classes and missing data, each rule by hand.
 
 A potline of 13.5 MWh/t x 100,000 t (standards.md §8 T5/T6) on the national grid, 2022 factors:
-average 0.5366, residual 0.5856 kg CO2/kWh (MEE/NBS 公告2024年第33号). Coal power's direct
-(combustion) median 760 g CO2e/kWh: IPCC AR5 WGIII Annex III Table A.III.2 (inventory-data.md §2.10).
+average 0.5366, residual 0.5856 kg CO2/kWh (MEE/NBS 公告2024年第33号). A Chinese coal contract
+burns coal as the bundled Chinese coal plant does: 0.320 kgce/kWh x 29.307 MJ/kgce x the raw-coal
+factors of parameters.yaml (26.37 tC/TJ, oxidation 0.94) x 44/12.
 """
 import copy
 import datetime as dt
@@ -15,7 +16,8 @@ from greenal.errors import InputError
 from greenal.model.site import declaration_footprint
 from greenal.standards.engine import assess
 
-AVERAGE_2022, RESIDUAL_2022, COAL_DIRECT = 0.5366, 0.5856, 0.760
+AVERAGE_2022, RESIDUAL_2022 = 0.5366, 0.5856
+COAL_DIRECT = 0.320 * 29.307 * 26.37e-3 * 0.94 * 44 / 12  # kg CO2/kWh, Chinese coal power
 MWH = 1_350_000
 
 
@@ -41,7 +43,8 @@ def verdict_values(result, scheme):
 @pytest.mark.parametrize("kind", ["ppa", "direct-line"])
 def test_coal_contract_raises_scope2_cbam_and_ets_by_its_technology(engine, kind):
     third = MWH / 3
-    coal = {"id": "coal", "kind": kind, "mwh": third, "technology": "coal-pc", "grid": "national", "factor_year": 2022}
+    coal = {"id": "coal", "kind": kind, "mwh": third, "technology": "coal-pc", "grid": "national", "factor_year": 2022,
+            "evidence": "contract 2024-01"}
     result = declaration_footprint(engine, declaration(electricity__supplies=[grid(2 * third), coal]))
     official = result.scope2_official_t_per_t()
     location = 13.5 * (2 / 3 * AVERAGE_2022 + 1 / 3 * COAL_DIRECT)
@@ -178,16 +181,59 @@ def test_certificates_cannot_cover_more_than_metered_use(engine):
 
 
 def test_supplier_specific_factor_needs_evidence_and_is_shown(engine):
-    supply = grid(MWH, supplier_factor_kg_per_kwh=0.3)
+    """A named gas plant's own factor under a PPA (0.45 kg/kWh, above the IPCC AR5 gas CC direct
+    median 0.37): market-based at that factor, marked supplier-specific."""
+    gas = {"id": "gas-ppa", "kind": "ppa", "mwh": MWH, "technology": "gas-cc", "grid": "national",
+           "factor_year": 2022, "supplier_factor_kg_per_kwh": 0.45}
     with pytest.raises(InputError) as caught:
-        declaration_footprint(engine, declaration(electricity__supplies=[supply]))
+        declaration_footprint(engine, declaration(electricity__supplies=[gas]))
     assert caught.value.where.endswith("evidence")
-    result = declaration_footprint(engine, declaration(electricity__supplies=[{**supply, "evidence": "contract 7"}]))
-    assert result.scope2_official_t_per_t()["market"] == pytest.approx(13.5 * 0.3, rel=1e-12)
+    result = declaration_footprint(engine, declaration(electricity__supplies=[{**gas, "evidence": "plant cert 7"}]))
+    assert result.scope2_official_t_per_t()["market"] == pytest.approx(13.5 * 0.45, rel=1e-12)
     assert result.electricity.supplies[0].supplier_specific
     market_kg = sum(float(kg @ result.market._cf("ar6")) for label, kg in result.market.contributions.items()
                     if label.stage == "electrolysis" and label.source == "electricity")
-    assert market_kg == pytest.approx(13_500 * 0.3, rel=1e-12)
+    assert market_kg == pytest.approx(13_500 * 0.45, rel=1e-12)
+
+
+@pytest.mark.parametrize("supply, expected", [
+    ({"kind": "ppa", "technology": "gas-cc", "supplier_factor_kg_per_kwh": 0.1}, "at least 0.37"),
+    ({"kind": "grid", "supplier_factor_kg_per_kwh": 0.0}, "EAC-11"),
+    ({"kind": "captive-coal", "heat_rate_gce_per_kwh": 318, "supplier_factor_kg_per_kwh": 0.0}, "own and captive"),
+])
+def test_supplier_factor_cannot_undo_the_rules(engine, supply, expected):
+    """Below its fossil technology, in place of 绿证 in China, or over an own plant's data: refused."""
+    bad = {"id": "s", "mwh": MWH, "grid": "national", "factor_year": 2022, "evidence": "letter", **supply}
+    with pytest.raises(InputError, match=expected):
+        declaration_footprint(engine, declaration(electricity__supplies=[bad]))
+
+
+def test_duplicate_supply_ids_are_refused(engine):
+    """Two supplies named alike would let one set of linked certificates cover both."""
+    with pytest.raises(InputError, match="id not already used"):
+        declaration_footprint(engine, declaration(electricity__supplies=[grid(MWH / 2), grid(MWH / 2)]))
+
+
+def test_full_width_serials_are_the_same_certificate(engine):
+    a = {**cert(1000, cid="a"), "serial_from": "GEC000000001", "serial_to": "GEC000001000"}
+    b = {**cert(1000, cid="b"), "serial_from": "GEC\uff10\uff10\uff10000001", "serial_to": "GEC\uff10\uff10\uff10001000"}
+    with pytest.raises(InputError, match="EAC-2"):
+        declaration_footprint(engine, declaration(electricity__certificates=[a, b]))
+
+
+def test_supplies_short_of_use_count_the_rest_as_uncertified_grid(engine):
+    """Supplies 4 % under use, all certified: the missing 4 % is grid power at the residual."""
+    decl = declaration(electricity__supplies=[grid(MWH * 0.96)], electricity__certificates=[cert(1_296_000)])
+    result = declaration_footprint(engine, decl)
+    assert result.scope2_official_t_per_t()["market"] == pytest.approx(13.5 * 0.04 * RESIDUAL_2022, rel=1e-9)
+
+
+def test_a_country_must_be_a_code_and_its_grid_its_own(engine):
+    with pytest.raises(InputError, match="alpha-2"):
+        declaration_footprint(engine, declaration(declarant__country="cn"))
+    germany = {"declarant__country": "DE", "electricity__supplies": [grid(MWH, grid="norway", factor_year=2021)]}
+    with pytest.raises(InputError, match="site's country DE"):
+        declaration_footprint(engine, declaration(**germany))
 
 
 def test_sites_outside_china_use_their_country_grid_and_market(engine):

@@ -18,6 +18,7 @@ attributes (Scope 2 Quality Criterion 7) and GO / I-REC certificates cover grid 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from greenal.declaration.model import Certificate, Declaration, Supply
@@ -75,9 +76,9 @@ SCHEME_TECHNOLOGIES = {
 }
 CHINESE_SCHEMES = ("GEC", "green-power-trade")
 NON_FOSSIL = tuple(dict.fromkeys(t for techs in SCHEME_TECHNOLOGIES.values() for t in techs))
-CONSERVATIVE_DEFAULT = "electricity-lc-cn-smelter-mix"  # supply of a declaration that declares none
 SERIAL = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
 SERIAL_SEPARATORS = re.compile(r"[\s\-_./:]+")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
 SERIAL_DIGITS = 40  # a running number longer than this is not a certificate serial
 # The combustion-only bases, each a kg CO2/kWh per supply.
 OFFICIAL_BASES = ("scope2-location", "scope2-market", "cbam", "cets")
@@ -111,6 +112,7 @@ class SupplyAccount:
     basis_notes: dict  # basis -> how the factor was chosen, with its source; "codes": factor processes
     green: bool = False  # carries renewable attributes in market-based results and 绿电 claims
     residual_year: int | None = None  # year of the residual mix its uncovered power counts at
+    grid_average_kg_per_kwh: float | None = None  # average factor of the grid its uncovered power is part of
 
     @property
     def id(self) -> str:
@@ -213,14 +215,17 @@ def _life_cycle_mix(inventory: Inventory, key: str, file: str, where: str) -> st
     return code
 
 
-def _country_grid(inventory: Inventory, key: str, file: str, where: str) -> tuple[str, float]:
+def _country_grid(inventory: Inventory, key: str, country: str, file: str, where: str) -> tuple[str, float]:
+    """The site's own country grid (location = the declarant's country) and its factor."""
     code = f"electricity-grid-{key}"
-    if code not in inventory.processes:
-        available = sorted(c.removeprefix("electricity-grid-") for c in inventory.processes
-                           if c.startswith("electricity-grid-"))
-        raise InputError(file, where, key, f"a country grid and year: {available}")
-    process = inventory.processes[code]
-    return code, sum(e.amount for e in process.emissions)
+    own = sorted(c.removeprefix("electricity-grid-") for c, p in inventory.processes.items()
+                 if c.startswith("electricity-grid-") and p.location == country)
+    if code not in inventory.processes or inventory.processes[code].location != country:
+        raise InputError(file, where, key, f"a grid and year of the site's country {country}: {own or 'none bundled'}")
+    factor = sum(e.amount for e in inventory.processes[code].emissions)
+    if factor <= 0:
+        raise InputError(file, where, key, "a country grid with its own factor (this row has none)")
+    return code, factor
 
 
 def direct_kg_per_kwh(technology: str) -> float:
@@ -228,13 +233,32 @@ def direct_kg_per_kwh(technology: str) -> float:
     return parameters()["technology_direct_kg_per_kwh"].get(technology, {"value": 0.0})["value"]
 
 
-def default_heat_rate(inventory: Inventory, kind: str) -> float | None:
-    """gce/kWh of the bundled default plant: its coal MJ per kWh / 29.307 MJ/kgce x 1000."""
+def default_heat_rate(inventory: Inventory, kind: str, conservative: bool = False) -> float | None:
+    """gce/kWh of the bundled default plant: its coal MJ per kWh / 29.307 MJ/kgce x 1000; with
+    `conservative`, the upper end of its stated range (what an undeclared heat rate takes, so
+    leaving it out never lowers a footprint)."""
     code = DEFAULT_CAPTIVE_PLANT.get(kind)
     if code is None:
         return None
     fuel = next(e for e in inventory.processes[code].inputs if e.target.startswith("fuel-"))
-    return fuel.amount / parameters()["coal_equivalent_mj_per_kgce"]["value"] * 1000
+    mj = (fuel.uncertainty or {}).get("maximum", fuel.amount) if conservative else fuel.amount
+    return mj / parameters()["coal_equivalent_mj_per_kgce"]["value"] * 1000
+
+
+def contract_direct_kg_per_kwh(inventory: Inventory, technology: str | None, country: str) -> float:
+    """Combustion CO2 per kWh of a contract's technology: in China, coal power at the bundled
+    Chinese coal plant (the same coal factors as captive and grid coal), else the IPCC AR5 direct
+    median; 0 for non-fossil technologies."""
+    if technology == "coal-pc" and country == "CN":
+        heat_rate = default_heat_rate(inventory, "captive-coal")
+        return captive_co2_kg_per_kwh(captive_lines(inventory, "captive-coal", heat_rate, True))
+    return direct_kg_per_kwh(technology) if technology else 0.0
+
+
+def contract_life_cycle(technology: str, country: str) -> str:
+    """The life-cycle process of a contract's technology (Chinese coal at the Chinese coal plant)."""
+    return DEFAULT_CAPTIVE_PLANT["captive-coal"] if technology == "coal-pc" and country == "CN" \
+        else f"electricity-tech-{technology}"
 
 
 def burned_fuel(fuel: str) -> str:
@@ -262,6 +286,9 @@ def captive_co2_kg_per_kwh(lines: tuple[ElectricityLine, ...]) -> float:
 def normalised_serial(text: str) -> tuple[str, int] | None:
     """PREFIX and number of a serial, compared case- and separator-blind (GEC-2024-gx-0001 ==
     gec2024GX1): the same certificate cannot be claimed twice by writing it differently."""
+    text = unicodedata.normalize("NFKC", text)  # full-width digits and hyphens are the same characters
+    if not text.isascii():
+        return None
     match = SERIAL.match(SERIAL_SEPARATORS.sub("", text).upper())
     if not match or len(match["number"].lstrip("0")) > SERIAL_DIGITS:
         return None
@@ -299,8 +326,20 @@ def _check_certificate(decl: Declaration, i: int, cert: Certificate, chinese_sit
         raise InputError(decl.file, where("scheme"), f"{cert.scheme} / {cert.region}", expected, rule_text("EAC-4"))
 
 
+def _check_ids(decl: Declaration) -> None:
+    """Each supply and each certificate has its own id (linked certificates name a supply)."""
+    for section, rows in (("supplies", decl.supplies), ("certificates", decl.certificates)):
+        seen: dict[str, int] = {}
+        for i, row in enumerate(rows):
+            if row.id in seen:
+                raise InputError(decl.file, decl.locate("electricity", section, i, "id"), row.id,
+                                 f"an id not already used by {section} row {seen[row.id] + 1}")
+            seen[row.id] = i
+
+
 def check_certificates(decl: Declaration) -> None:
     """Refuse certificates that break a rule on their own; each message names the rule and its source."""
+    _check_ids(decl)
     seen: dict[str, list[tuple[int, int, str]]] = {}
     chinese_site = decl.country == "CN"
     for i, cert in enumerate(decl.certificates):
@@ -317,15 +356,30 @@ def check_certificates(decl: Declaration) -> None:
         _check_certificate(decl, i, cert, chinese_site)
 
 
-def _check_supply(decl: Declaration, i: int, s: Supply) -> None:
+def _check_supply(decl: Declaration, inventory: Inventory, i: int, s: Supply) -> None:
     allowed = OWN_RENEWABLE.get(s.kind) or CAPTIVE_TECHNOLOGY.get(s.kind)
     if s.technology and (s.kind == "grid" or allowed and s.technology not in allowed):
         raise InputError(decl.file, decl.locate("electricity", "supplies", i, "technology"), s.technology,
                          f"{'no technology for grid power' if s.kind == 'grid' else list(allowed)} "
                          f"(supply kind {s.kind})", rule_text("EAC-10"))
-    if s.supplier_factor_kg_per_kwh is not None and not (s.evidence or "").strip():
+    needs_evidence = s.supplier_factor_kg_per_kwh is not None or s.kind == "direct-line"
+    if needs_evidence and not (s.evidence or "").strip():
         raise InputError(decl.file, decl.locate("electricity", "supplies", i, "evidence"), s.evidence,
-                         "an evidence reference (contract, certificate, verification) for a supplier-specific factor")
+                         "an evidence reference (contract, metering, verification) for a supplier-specific factor or a "
+                         "direct line")
+    factor = s.supplier_factor_kg_per_kwh
+    if factor is not None:
+        where = decl.locate("electricity", "supplies", i, "supplier_factor_kg_per_kwh")
+        if s.kind not in ("grid", "ppa", "direct-line"):
+            raise InputError(decl.file, where, factor, f"no supplier factor on a {s.kind} supply: own and captive "
+                             "plants are accounted from their own data (heat rate, technology)")
+        floor = contract_direct_kg_per_kwh(inventory, s.technology, decl.country) if s.technology in FOSSIL else 0.0
+        if factor < floor:
+            raise InputError(decl.file, where, factor, f"at least {floor:g} kg/kWh, the direct emissions of "
+                             f"{s.technology} power")
+        if decl.country == "CN" and s.technology not in FOSSIL:
+            raise InputError(decl.file, where, factor, "in China, green attributes only through 绿证 retired against "
+                             "the supply (certificates with supply: <id>), not a supplier factor", rule_text("EAC-11"))
     if s.kind in ("grid", "ppa") and decl.country == "CN" and s.grid and not s.cross_regional_contract:
         province = (decl.declarant.get("province") or "").strip().lower()
         regions = parameters()["cn_grid_regions"]["regions"]
@@ -356,9 +410,10 @@ def check_use(decl: Declaration, total_mwh: float, use_mwh: float) -> None:
 
 # --- the account ----------------------------------------------------------------------------------
 
-def _coverage(decl: Declaration, pool: dict[str, float]) -> dict[str, float]:
-    """MWh of certificates retired against each pool supply: linked certificates (certificate.supply)
-    against their PPA or direct line, the others spread over the rest of the pool (EAC-1)."""
+def _coverage(decl: Declaration, pool: dict[str, float], use_mwh: float | None) -> tuple[dict, dict]:
+    """MWh of certificates retired against each pool supply, in all and linked (certificate.supply:
+    retired with its PPA or direct line); unlinked ones spread over the rest of the pool. All of
+    them together never exceed the metered use (EAC-1)."""
     ids = {s.id for s in decl.supplies}
     linked = {sid: 0.0 for sid in pool}
     unlinked = 0.0
@@ -374,24 +429,29 @@ def _coverage(decl: Declaration, pool: dict[str, float]) -> dict[str, float]:
     for sid, mwh in linked.items():
         if mwh > pool[sid] * (1 + 1e-12):
             raise InputError(decl.file, decl.locate("electricity", "certificates"), f"{mwh:g} MWh on {sid}",
-                             f"at most {pool[sid]:g} MWh, the metered power of supply {sid}", rule_text("EAC-1"))
+                             f"at most {pool[sid]:g} MWh, the power of supply {sid}", rule_text("EAC-1"))
     room = {sid: pool[sid] - linked[sid] for sid in pool}
-    if unlinked > sum(room.values()) * (1 + 1e-12):
-        raise InputError(decl.file, decl.locate("electricity", "certificates"),
-                         f"{sum(c.mwh for c in decl.certificates):g} MWh",
-                         f"at most {sum(pool.values()):g} MWh, the metered grid, null and contract power they can "
-                         "cover", rule_text("EAC-1"))
+    total = unlinked + sum(linked.values())
+    limit = min(sum(pool.values()), use_mwh or float("inf"))
+    if unlinked > sum(room.values()) * (1 + 1e-12) or total > limit * (1 + 1e-12):
+        raise InputError(decl.file, decl.locate("electricity", "certificates"), f"{total:g} MWh",
+                         f"at most {limit:g} MWh, the metered grid, null and contract power they can cover",
+                         rule_text("EAC-1"))
     spread = sum(room.values())
-    return {sid: linked[sid] + (unlinked * room[sid] / spread if spread else 0.0) for sid in pool}
+    covered = {sid: linked[sid] + (unlinked * room[sid] / spread if spread else 0.0) for sid in pool}
+    return covered, linked
 
 
 def account(decl: Declaration, inventory: Inventory, use_mwh: float | None = None) -> ElectricityAccount:
     """Every supply on every basis. `use_mwh`, the stages' metered use, bounds the certificates."""
+    if not COUNTRY.match(decl.country):
+        raise InputError(decl.file, decl.locate("declarant", "country"), decl.declarant.get("country"),
+                         "an ISO 3166 alpha-2 country code in capitals, e.g. CN, NO, CA")
     check_certificates(decl)
     if not decl.supplies:
         return _default_account(decl, inventory, use_mwh)
     for i, s in enumerate(decl.supplies):
-        _check_supply(decl, i, s)
+        _check_supply(decl, inventory, i, s)
     total = sum(s.mwh for s in decl.supplies)
     if total <= 0:
         raise InputError(decl.file, decl.locate("electricity", "supplies"), total,
@@ -399,39 +459,67 @@ def account(decl: Declaration, inventory: Inventory, use_mwh: float | None = Non
     if use_mwh:
         check_use(decl, total, use_mwh)
     chinese = decl.country == "CN"
-    metered = min(1.0, use_mwh / total) if use_mwh else 1.0
     # Power certificates can cover: grid, null power, and in China renewable contracts (EAC-11).
-    pool = {s.id: s.mwh * metered for s in decl.supplies
+    pool = {s.id: s.mwh for s in decl.supplies
             if s.kind == "grid" or (s.kind in OWN_RENEWABLE and s.certificates_sold)
             or (chinese and s.kind in ("ppa", "direct-line") and s.technology not in FOSSIL)}
-    covered = _coverage(decl, pool)
+    covered, linked = _coverage(decl, pool, use_mwh)
     notes, out = [], []
     for i, s in enumerate(decl.supplies):
         where = decl.locate("electricity", "supplies", i)
         certified = covered.get(s.id, 0.0)
-        out.append(_supply(decl, inventory, s, where, certified))
-        if chinese and s.kind in ("ppa", "direct-line") and s.technology not in FOSSIL and certified < s.mwh * metered:
+        out.append(_supply(decl, inventory, s, where, certified, linked.get(s.id, 0.0)))
+        if chinese and s.kind in ("ppa", "direct-line") and s.technology not in FOSSIL and certified < s.mwh:
             notes.append(f"supply {s.id}: a renewable {s.kind} without 绿证 retired with it for "
-                         f"{s.mwh * metered - certified:,.0f} MWh counts as grid power in market-based results and "
+                         f"{s.mwh - certified:,.0f} MWh counts as grid power in market-based results and "
                          f"green-electricity claims ({rule_text('EAC-11')})")
+        if s.kind in CAPTIVE_FUEL and not s.heat_rate_gce_per_kwh:
+            notes.append(f"supply {s.id}: no heat rate declared; the upper end of the bundled plant's range, "
+                         f"{default_heat_rate(inventory, s.kind, conservative=True):g} gce/kWh, is used")
+    if use_mwh and use_mwh > total * (1 + 1e-9):  # metered use the supplies do not cover: grid power, never green
+        shortfall = _shortfall(decl, inventory, use_mwh - total)
+        out.append(shortfall)
+        notes.append(f"supplies fall {use_mwh - total:,.0f} MWh short of the metered use: counted as "
+                     f"{shortfall.basis_notes['all']}")
+        total = use_mwh
     return ElectricityAccount(total, use_mwh, tuple(out), decl.certificates, False, tuple(notes))
 
 
+def _shortfall(decl: Declaration, inventory: Inventory, mwh: float) -> SupplyAccount:
+    """Metered use the declared supplies do not cover: uncertified power of the first grid supply,
+    or the conservative default where no grid is declared."""
+    grid = next((s for s in decl.supplies if s.kind == "grid"), None)
+    if grid is None:
+        return _conservative_supply(inventory, mwh, "uncovered-use")
+    supply = Supply("uncovered-use", "grid", mwh, grid.grid, grid.factor_year)
+    account = _supply(decl, inventory, supply, decl.locate("electricity", "supplies"), 0.0, 0.0)
+    return SupplyAccount(supply, 0.0, account.location, account.market, account.official_kg_per_kwh,
+                         {**account.basis_notes, "all": f"uncertified grid power ({grid.grid}, {grid.factor_year})"},
+                         False, account.residual_year, account.grid_average_kg_per_kwh)
+
+
+def _conservative_supply(inventory: Inventory, mwh: float, sid: str) -> SupplyAccount:
+    """Power of unknown origin: captive coal at the upper end of the bundled plant's heat-rate
+    range, the highest bundled Chinese supply, so leaving data out never lowers a footprint."""
+    heat_rate = default_heat_rate(inventory, "captive-coal", conservative=True)
+    lines = tuple(ElectricityLine(x.kind, x.target, x.amount, 2 if x.kind == "input" else 1, False)
+                  for x in captive_lines(inventory, "captive-coal", heat_rate, False))
+    co2 = captive_co2_kg_per_kwh(lines)
+    official = {"scope2-location": co2, "scope2-market": co2, "cbam": co2, "cets": co2}
+    return SupplyAccount(Supply(sid, "default", mwh), 0.0, lines, lines, official,
+                         {"all": f"power of unknown origin at captive coal, {heat_rate:g} gce/kWh (conservative)"})
+
+
 def _default_account(decl: Declaration, inventory: Inventory, use_mwh: float | None) -> ElectricityAccount:
-    """No supplies declared: the Chinese smelter supply mix (mostly captive coal), conservative for
-    any Chinese site; every claim that needs the supplies gets 'insufficient data'."""
+    """No supplies declared: a conservative default (captive coal at the upper end of the bundled
+    plant's range); every claim that needs the supplies gets 'insufficient data'."""
     if decl.certificates:
         raise InputError(decl.file, decl.locate("electricity", "supplies"), None,
                          "the supplies the certificates are retired against")
-    line = (ElectricityLine("input", CONSERVATIVE_DEFAULT, 1.0, 2, False),)
-    mwh = use_mwh or 1.0
-    unknown = {basis: 0.0 for basis in OFFICIAL_BASES}
-    supply = SupplyAccount(Supply("default-supply", "default", mwh), 0.0, line, line, unknown,
-                           {"all": f"no supplies declared: conservative default {CONSERVATIVE_DEFAULT}"})
-    note = (f"no electricity supplies declared: the footprint uses the conservative default "
-            f"{CONSERVATIVE_DEFAULT} (Chinese smelters' supply mix); claims that rest on the supplies are "
-            "'insufficient data'")
-    return ElectricityAccount(mwh, use_mwh, (supply,), (), True, (note,))
+    supply = _conservative_supply(inventory, use_mwh or 1.0, "default-supply")
+    note = (f"no electricity supplies declared: the footprint uses a conservative default, "
+            f"{supply.basis_notes['all']}; claims that rest on the supplies are 'insufficient data'")
+    return ElectricityAccount(supply.mwh, use_mwh, (supply,), (), True, (note,))
 
 
 @dataclass(frozen=True)
@@ -454,7 +542,7 @@ def grid_factors(decl: Declaration, inventory: Inventory, grid: str | None, year
         raise InputError(file, where, grid, f"a grid area or province and a factor_year for {what}")
     key = f"{grid}-{year}"
     if decl.country != "CN":
-        code, factor = _country_grid(inventory, key, file, where)
+        code, factor = _country_grid(inventory, key, decl.country, file, where)
         return GridFactors(key, code, code, factor, factor, factor, (), f"no residual mix bundled for {grid}: the "
                            "grid average is used (Scope 2 Quality Criterion 8, disclosed)")
     return GridFactors(key, _life_cycle_mix(inventory, key, file, where),
@@ -465,21 +553,24 @@ def grid_factors(decl: Declaration, inventory: Inventory, grid: str | None, year
                         f"electricity-cn-mee-national-{year}"))
 
 
-def _supply(decl: Declaration, inventory: Inventory, s: Supply, where: str, certified_mwh: float) -> SupplyAccount:
-    """One supply on every basis (per kWh of this supply)."""
+def _supply(decl: Declaration, inventory: Inventory, s: Supply, where: str, certified_mwh: float,
+            linked_mwh: float) -> SupplyAccount:
+    """One supply on every basis (per kWh of this supply); `linked_mwh` of its certificates were
+    retired with it (certificate.supply), the rest of `certified_mwh` spread from grid certificates."""
     uncovered = 1 - certified_mwh / s.mwh if s.mwh else 0.0
     official = dict.fromkeys(OFFICIAL_BASES, 0.0)
     notes: dict = {}
     location: list[ElectricityLine] = []
     market: list[ElectricityLine] = []
 
-    residual_year = None
+    residual_year = grid_average = None
 
     def residual_with_certificates(grid: GridFactors) -> None:
         """Market-based: certified MWh at their technologies' life-cycle factor (0 on the official
         basis), the rest at the residual mix (GHG Protocol Scope 2 hierarchy)."""
-        nonlocal residual_year
+        nonlocal residual_year, grid_average
         residual_year = int(grid.key[-4:]) if decl.country == "CN" else None
+        grid_average = grid.average
         market.append(ElectricityLine("input", grid.residual_code, uncovered, 2, True))
         official["scope2-market"] = uncovered * grid.residual
         if certified_mwh:
@@ -492,7 +583,7 @@ def _supply(decl: Declaration, inventory: Inventory, s: Supply, where: str, cert
             notes["market"] = grid.residual_note
 
     green = certified_mwh > 0
-    tech_code = f"electricity-tech-{s.technology}"
+    tech_code = contract_life_cycle(s.technology, decl.country) if s.technology else ""
     if s.kind == "grid":
         grid = grid_factors(decl, inventory, s.grid, s.factor_year, where)
         location.append(ElectricityLine("input", grid.location_code, 1.0, 2, True))
@@ -504,14 +595,14 @@ def _supply(decl: Declaration, inventory: Inventory, s: Supply, where: str, cert
     elif s.kind in ("ppa", "direct-line"):
         if s.technology is None:
             raise InputError(decl.file, where, s.id, "the generation technology of a PPA or direct line")
-        direct = direct_kg_per_kwh(s.technology)
+        direct = contract_direct_kg_per_kwh(inventory, s.technology, decl.country)
         if s.kind == "direct-line" or s.technology in FOSSIL:
             # Physical delivery (direct line), or a fossil contract counted at its technology on
             # every basis (conservative; a location-based grid average could be lower).
             location.append(ElectricityLine("input", tech_code, 1.0, 2, True))
             official.update({"scope2-location": direct, "cbam": direct})
             notes["cbam"] = f"{s.kind}: {s.technology} at its direct factor {direct:g} kg/kWh (direct technical " \
-                            "link or PPA; IPCC AR5 WGIII Annex III Table A.III.2)"
+                            f"link or PPA; {tech_code})"
         if s.technology in FOSSIL:
             market.append(ElectricityLine("input", tech_code, 1.0, 2, True))
             official.update({"scope2-market": direct, "cets": direct})
@@ -520,12 +611,12 @@ def _supply(decl: Declaration, inventory: Inventory, s: Supply, where: str, cert
         elif decl.country == "CN":  # green only with 绿证 retired against it (EAC-11)
             year = s.factor_year or latest_year(inventory, "residual", decl.period["end"].year)
             grid = grid_factors(decl, inventory, s.grid or "national", year, where, f"a {s.kind}")
-            if s.kind == "ppa":
+            if s.kind == "ppa":  # qualifies for CBAM only with the 绿证 retired with it
+                qualified = linked_mwh / s.mwh if s.mwh else 0.0
                 location.append(ElectricityLine("input", grid.location_code, 1.0, 2, True))
-                official.update({"scope2-location": grid.average,
-                                 "cbam": grid.country * uncovered})
-                notes["cbam"] = (f"PPA with 绿证 retired: qualifies for {1 - uncovered:.0%}, the rest at the country "
-                                 f"grid factor {grid.country:g}")
+                official.update({"scope2-location": grid.average, "cbam": grid.country * (1 - qualified)})
+                notes["cbam"] = (f"PPA with 绿证 retired with it: qualifies for {qualified:.0%}, the rest at the "
+                                 f"country grid factor {grid.country:g}")
             residual_with_certificates(grid)
             official["cets"] = None
             notes["cets"] = ("purchased power at the national factor: how CETS-AG-04.01-V01-2024 treats "
@@ -538,8 +629,8 @@ def _supply(decl: Declaration, inventory: Inventory, s: Supply, where: str, cert
                 official["scope2-location"] = grid.average
                 official["cets"] = None
             market.append(ElectricityLine("input", tech_code, 1.0, 2, True))
-            notes["cbam"] = f"renewable {s.kind}: qualifies"
-            green = True
+            notes["cbam"] = f"non-fossil {s.kind}: qualifies"
+            green = s.technology in SCHEME_TECHNOLOGIES["GEC"]  # renewable (nuclear is not green power)
     elif s.kind in OWN_RENEWABLE:
         tech = ElectricityLine("input", f"electricity-tech-{s.technology or OWN_RENEWABLE[s.kind][0]}", 1.0, 3, True)
         location.append(tech)
@@ -555,7 +646,7 @@ def _supply(decl: Declaration, inventory: Inventory, s: Supply, where: str, cert
             green = True
         notes.update(cbam="own plant (direct technical link)", cets="own generation: not purchased power")
     elif s.kind in CAPTIVE_FUEL:
-        heat_rate = s.heat_rate_gce_per_kwh or default_heat_rate(inventory, s.kind)
+        heat_rate = s.heat_rate_gce_per_kwh or default_heat_rate(inventory, s.kind, conservative=True)
         if heat_rate is None:
             raise InputError(decl.file, where, s.id, "the heat rate (gce/kWh) of a captive gas plant")
         lines = captive_lines(inventory, s.kind, heat_rate, True)
@@ -570,7 +661,8 @@ def _supply(decl: Declaration, inventory: Inventory, s: Supply, where: str, cert
         market[:] = [ElectricityLine("emission", "co2e-aggregated", factor, 2, True)]
         official["scope2-market"] = factor
         notes["market"] = f"supplier-specific factor {factor:g} kg CO2e/kWh (evidence: {s.evidence})"
-    return SupplyAccount(s, certified_mwh, tuple(location), tuple(market), official, notes, green, residual_year)
+    return SupplyAccount(s, certified_mwh, tuple(location), tuple(market), official, notes, green, residual_year,
+                         grid_average)
 
 
 def latest_year(inventory: Inventory, row: str, year: int) -> int:

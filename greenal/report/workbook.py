@@ -150,7 +150,7 @@ def cbam_sheet(report: dict, path: Path) -> Path:
         ["installation", "operator", report["declarant"], ""],
         ["installation", "unified social credit code", report["uscc"], ""],
         ["installation", "site", f"{report['declarant_record'].get('site', '')}, {report['declarant_record'].get('province', '')}", ""],
-        ["installation", "country", "CN", ""],
+        ["installation", "country", report["declarant_record"].get("country", "CN"), ""],
         ["reporting period", "start", report["period"]["start"], ""],
         ["reporting period", "end", report["period"]["end"], ""],
         ["goods", "CN code", CN_CODES[product], ""],
@@ -169,7 +169,7 @@ def cbam_sheet(report: dict, path: Path) -> Path:
     default = verdicts["CBAM-3"]
     year = int(str(report["period"]["end"])[:4])
     markup = default_with_markup(CN_CODES[product], year)
-    kwh = report["electricity"]["site_kwh_per_t"]
+    kwh = (verdicts["CBAM-5"]["value"] or 0.0) * 1000  # the smelter's use (an own refinery's is not CBAM's)
     indirect = verdicts["CBAM-4"]["value"]
     rows += [
         ["goods", "aggregated goods category", "aluminium (unwrought)", ""],
@@ -187,7 +187,8 @@ def cbam_sheet(report: dict, path: Path) -> Path:
          "figure for aluminium", ""],
         ["electricity", "specific indirect embedded emissions", indirect, "t CO2/t"],
         ["electricity", "electricity consumed", kwh / 1000, "MWh/t"],
-        ["electricity", "emission factor of electricity", indirect / (kwh / 1000) if kwh else None, "t CO2/MWh"],
+        ["electricity", "emission factor of electricity",
+         indirect / (kwh / 1000) if kwh and indirect is not None else "not available: no supplies declared", "t CO2/MWh"],
     ]
     for supply in report["electricity"]["supply_factors"]:  # each supply: its factor, which basis, the grid's own
         rows += [["electricity", f"supply {supply['id']} ({supply['kind']}, {supply['mwh']:,.0f} MWh): factor",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from greenal.report.pact import CN_CODES
 from greenal.standards.engine import Finding, Missing, data_value, note, scheme_data
-from greenal.standards.measures import SMELTER_STAGES, co2e_t_per_t, footprint_flow_kg, site_pfc_kg_per_t_liquid
+from greenal.standards.measures import (SMELTER_STAGES, co2e_t_per_t, footprint_flow_kg, site_pfc_kg_per_t_liquid,
+                                       smelter_kwh_per_t)
 
 CBAM_GWP = "ar5"  # EU MRR / CBAM use AR5 (IR 2025/2547 Annex II G, Table 6)
 DEFAULT_CELL = "CWPB"  # as the footprint model assumes when no cell technology is declared
@@ -55,12 +56,11 @@ def indirect(ctx):
     account = ctx.result.electricity
     if account.default_supply:
         return Missing("electricity.supplies")
-    kwh = sum(ctx.result.site_kwh_per_t.values())
-    return kwh * account.official_kg_per_kwh("cbam") / 1000
+    return smelter_kwh_per_t(ctx) * account.official_kg_per_kwh("cbam") / 1000
 
 
 def site_mwh(ctx):
-    return sum(ctx.result.site_kwh_per_t.values()) / 1000
+    return smelter_kwh_per_t(ctx) / 1000
 
 
 ELECTRICITY_BASIS = {"cbam_indirect_t_per_t": "basis_cbam_indirect"}

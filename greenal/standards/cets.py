@@ -4,7 +4,7 @@ from __future__ import annotations
 from greenal.inventory import bundled_inventory
 from greenal.model.formulas import parameters
 from greenal.standards.engine import Finding, Missing, note
-from greenal.standards.measures import co2e_t_per_t, footprint_flow_kg, site_pfc_kg_per_t_liquid
+from greenal.standards.measures import co2e_t_per_t, footprint_flow_kg, site_pfc_kg_per_t_liquid, smelter_kwh_per_t
 
 ETS_GWP = "ar5"  # the 2024 guideline uses AR5 (CF4 6630, C2F6 11100), standards.md §3.3
 
@@ -70,8 +70,7 @@ def electricity(ctx):
     national = processes[code].exchanges[0].amount
     kg_per_kwh = sum(s.mwh * (national if s.official_kg_per_kwh["cets"] is None else s.official_kg_per_kwh["cets"])
                      for s in account.supplies) / account.consumption_mwh
-    kwh = sum(ctx.result.site_kwh_per_t.values())
-    return _per_liquid(ctx, kwh * kg_per_kwh / 1000)
+    return _per_liquid(ctx, smelter_kwh_per_t(ctx) * kg_per_kwh / 1000)
 
 
 def total(ctx):

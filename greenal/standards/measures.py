@@ -55,6 +55,13 @@ def electricity_kgce(kwh: float) -> float:
     return kwh * parameters()["electricity_kgce_per_kwh"]["value"]
 
 
+def smelter_kwh_per_t(ctx) -> float:
+    """kWh per t of product used at the smelter or recycler site (anode plant, potlines,
+    casthouse, remelting): an own refinery's power belongs to alumina, which is neither a CBAM
+    precursor nor inside the CN-ETS aluminium-smelting boundary."""
+    return sum(v for stage, v in ctx.result.site_kwh_per_t.items() if stage in SMELTER_STAGES)
+
+
 def ac_kwh(ctx):
     value = ctx.stage("electrolysis").get("ac_kwh_per_t")
     return Missing("electrolysis.ac_kwh_per_t") if value is None else value
@@ -67,8 +74,8 @@ def green_mwh(ctx):
     return Missing("electricity.supplies") if account.default_supply else account.green_mwh
 
 
-def grid_non_fossil_share(year: int, inventory) -> float:
-    """Non-fossil share of residual grid power: 1 - residual factor / fossil-power factor (MEE/NBS)."""
-    residual = inventory.processes[f"electricity-cn-mee-residual-{year}"].exchanges[0].amount
+def grid_non_fossil_share(average_kg_per_kwh: float, year: int, inventory) -> float:
+    """Non-fossil share of a grid's power: 1 - its average factor / the national fossil-power factor
+    of the year (MEE/NBS), e.g. Hebei 2022: 1 - 0.7252 / 0.8325."""
     fossil = inventory.processes[f"electricity-cn-mee-fossil-{year}"].exchanges[0].amount
-    return 1 - residual / fossil
+    return max(0.0, 1 - average_kg_per_kwh / fossil)

@@ -15,7 +15,9 @@ def clean_electricity_share(ctx):
     if isinstance(green, Missing):
         return green
     inventory = bundled_inventory()
-    grid_clean = sum((s.mwh - s.certified_mwh) * grid_non_fossil_share(s.residual_year, inventory)
+    # uncertified grid power at its own grid's non-fossil share (location: the grid it comes from)
+    grid_clean = sum((s.mwh - s.certified_mwh)
+                     * grid_non_fossil_share(s.grid_average_kg_per_kwh, s.residual_year, inventory)
                      for s in account.supplies if s.residual_year is not None)
     return 100 * (green + grid_clean) / account.consumption_mwh
 
