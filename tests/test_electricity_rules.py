@@ -163,7 +163,9 @@ def test_grid_must_be_the_sites_unless_a_contract_says_otherwise(engine):
     assert "EAC-9" in str(caught.value) and "'south'" in str(caught.value)
     contracted = {**supply, "cross_regional_contract": "西电东送 contract 2024-017"}
     result = declaration_footprint(engine, declaration(electricity__supplies=[contracted]))
-    assert result.scope2_official_t_per_t()["location"] == pytest.approx(13.5 * 0.2268, rel=1e-12)
+    # accepted, but location-based stays the site's own grid: Guangxi 2022, 0.4044 (not Southwest 0.2268)
+    assert result.scope2_official_t_per_t()["location"] == pytest.approx(13.5 * 0.4044, rel=1e-12)
+    assert "西电东送" in result.electricity.supplies[0].basis_notes["location"]
 
 
 def test_supplies_must_match_metered_use(engine):

@@ -381,15 +381,30 @@ def _check_supply(decl: Declaration, inventory: Inventory, i: int, s: Supply) ->
             raise InputError(decl.file, where, factor, "in China, green attributes only through 绿证 retired against "
                              "the supply (certificates with supply: <id>), not a supplier factor", rule_text("EAC-11"))
     if s.kind in ("grid", "ppa") and decl.country == "CN" and s.grid and not s.cross_regional_contract:
-        province = (decl.declarant.get("province") or "").strip().lower()
         regions = parameters()["cn_grid_regions"]["regions"]
         known = set(regions) | {p for members in regions.values() for p in members}
-        # the national average is the official reporting factor, and is always allowed
-        own = {province, "national"} | {region for region, members in regions.items() if province in members}
+        own = own_grids(decl)
         if s.grid in known and s.grid not in own:
             raise InputError(decl.file, decl.locate("electricity", "supplies", i, "grid"), s.grid,
                              f"the site's province or regional grid ({sorted(own)}), or a cross_regional_contract "
                              "reference", rule_text("EAC-9"))
+
+
+def own_grids(decl: Declaration) -> set[str]:
+    """The grids of a Chinese site: its province, its regional grid(s) and the national average
+    (the official reporting factor, always allowed)."""
+    province = (decl.declarant.get("province") or "").strip().lower()
+    regions = parameters()["cn_grid_regions"]["regions"]
+    return {province, "national"} | {region for region, members in regions.items() if province in members}
+
+
+def site_grid(decl: Declaration, year: int, inventory: Inventory) -> str:
+    """The grid a Chinese site's location-based factor comes from: its province where a factor of
+    that year exists, else its regional grid, else the national average."""
+    regions = parameters()["cn_grid_regions"]["regions"]
+    province = (decl.declarant.get("province") or "").strip().lower()
+    candidates = [province] + sorted(r for r, members in regions.items() if province in members) + ["national"]
+    return next(g for g in candidates if f"electricity-cn-mee-{g}-{year}" in inventory.processes)
 
 
 def check_use(decl: Declaration, total_mwh: float, use_mwh: float) -> None:
@@ -586,6 +601,12 @@ def _supply(decl: Declaration, inventory: Inventory, s: Supply, where: str, cert
     tech_code = contract_life_cycle(s.technology, decl.country) if s.technology else ""
     if s.kind == "grid":
         grid = grid_factors(decl, inventory, s.grid, s.factor_year, where)
+        if decl.country == "CN" and s.cross_regional_contract and s.grid not in own_grids(decl) and s.factor_year:
+            # location-based is the grid where the power is used, whatever the contract (GHG Protocol
+            # Scope 2 Guidance, location-based method); the contract is shown, not counted
+            grid = grid_factors(decl, inventory, site_grid(decl, s.factor_year, inventory), s.factor_year, where)
+            notes["location"] = (f"cross-regional contract {s.cross_regional_contract} ({s.grid}): location-based at "
+                                 f"the site's own grid {grid.key}")
         location.append(ElectricityLine("input", grid.location_code, 1.0, 2, True))
         official.update({"scope2-location": grid.average, "cbam": grid.country, "cets": None})
         residual_with_certificates(grid)
