@@ -7,8 +7,8 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def greenal(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("cli-data")
+def greenal(data_dir, engine):
+    """The session's data dir, built and cached once by the engine fixture."""
 
     def run(*args, check_status=0):
         result = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), *args],

@@ -172,10 +172,11 @@ CLI_CASES = {
 
 
 @pytest.mark.parametrize("case", list(CLI_CASES))
-def test_cli_exits_2_without_traceback(tmp_path, case):
+def test_cli_exits_2_without_traceback(tmp_path, case, data_dir, engine):
+    """End to end as a user runs it; the session's data dir is warm, so each run reads its cache."""
     make, expected = CLI_CASES[case]
     path, where = make(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(tmp_path / "d"), "footprint",
+    result = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), "footprint",
                              str(path), "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""

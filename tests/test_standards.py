@@ -144,17 +144,17 @@ def cli(*args, data_dir):
                           capture_output=True, text=True, timeout=300)
 
 
-def test_cli_assess_json_and_schemes(tmp_path):
+def test_cli_assess_json_and_schemes(data_dir, engine):
     from pathlib import Path
     example = Path(__file__).resolve().parents[1] / "examples" / "guangxi-smelter.yaml"
-    result = cli("assess", str(example), "--json", data_dir=tmp_path)
+    result = cli("assess", str(example), "--json", data_dir=data_dir)
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     keys = {"rule", "title_zh", "title_en", "value", "unit", "threshold", "margin", "verdict", "clause", "source", "certainty"}
     assert rows and all(keys <= set(r) for r in rows)
-    listing = cli("schemes", data_dir=tmp_path).stdout
+    listing = cli("schemes", data_dir=data_dir).stdout
     assert all(code in listing for code in schemes()) and "effective" in listing
-    both = cli("assess", str(example), "--fleet", str(example), data_dir=tmp_path)
+    both = cli("assess", str(example), "--fleet", str(example), data_dir=data_dir)
     assert both.returncode == 2 and "Traceback" not in both.stderr
-    unknown = cli("assess", str(example), "--scheme", "nope", data_dir=tmp_path)
+    unknown = cli("assess", str(example), "--scheme", "nope", data_dir=data_dir)
     assert unknown.returncode == 2 and "'nope'" in unknown.stderr
