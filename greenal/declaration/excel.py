@@ -148,7 +148,7 @@ MAX_UNCOMPRESSED = 10_000_000  # bytes inside the zip; the questionnaire written
 MAX_MEMBERS = 500
 MAX_ROWS, MAX_COLUMNS = 1_000, 30  # used range of any sheet (table sheets: 2 header rows + 200 entries)
 CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>?")
-CELL_REF = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+CELL_REF = re.compile(rb"\br=\"([A-Z]+)([0-9]+)\"")
 ROW = re.compile(rb"<(?:\w+:)?row\b")
 
 
@@ -191,10 +191,12 @@ def _check_archive(data: bytes, file: str) -> None:
             raise InputError(file, "file", f"{len(members)} parts in the workbook", f"at most {MAX_MEMBERS}")
         if any(m.filename.lower().endswith("vbaproject.bin") for m in members):
             raise InputError(file, "file", "a macro-enabled workbook", "a workbook without macros (save as .xlsx)")
-        for m in members:
-            if m.file_size > MAX_UNCOMPRESSED or sum(x.file_size for x in members) > MAX_UNCOMPRESSED:
+        total = 0
+        for m in sorted(members, key=lambda x: -x.file_size):
+            total += m.file_size
+            if total > MAX_UNCOMPRESSED:
                 raise InputError(file, f"part {m.filename}", f"{m.file_size:,} bytes uncompressed",
-                                 f"a questionnaire of at most {MAX_UNCOMPRESSED:,} bytes uncompressed")
+                                 f"a questionnaire of at most {MAX_UNCOMPRESSED:,} bytes uncompressed in all")
         names = _sheet_names(archive)
         for m in members:
             if not (m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml")):
@@ -209,8 +211,9 @@ def _check_archive(data: bytes, file: str) -> None:
             for match in CELL.finditer(xml):
                 cells += 1
                 ref = CELL_REF.search(match.group(1))
-                if ref and (int(ref.group(2)) > MAX_ROWS or _column_number(ref.group(1).decode()) > MAX_COLUMNS):
-                    coordinate = ref.group(1).decode() + ref.group(2).decode()
+                if ref and (len(ref.group(1)) > 3 or len(ref.group(2)) > 7 or int(ref.group(2)) > MAX_ROWS
+                            or _column_number(ref.group(1).decode()) > MAX_COLUMNS):
+                    coordinate = (ref.group(1) + ref.group(2)).decode()[:20]
                     raise InputError(file, f"{sheet} cell {coordinate}", "a cell outside the questionnaire",
                                      f"data within A1:{_letters(MAX_COLUMNS)}{MAX_ROWS}")
             if rows > MAX_ROWS or cells > MAX_ROWS * MAX_COLUMNS:

@@ -40,7 +40,7 @@ def read_fleet(path: Path) -> Fleet:
     data, lines = load_yaml(path, "fleet file")
 
     def at(*keys) -> str:
-        name = ".".join(map(str, keys)).replace(".[", "[")
+        name = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
         return f"{name} (line {lines[keys]})" if keys in lines else name
 
     if not isinstance(data, dict) or not isinstance(data.get("plants"), list) or not data["plants"]:
