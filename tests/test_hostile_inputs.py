@@ -139,7 +139,9 @@ def test_alias_bomb_refused_under_a_memory_limit(tmp_path):
     ("---\nschema_version: 1\n---\nschema_version: 1\n", ["line 3", "one YAML document"]),
     ("declarant: !!python/object:os.system {}\n", ["line 1", "tags"]),
     ("declarant: {? [a, b] : c}\n", ["line 1", "plain key"]),
-], ids=["self-map", "self-list", "undefined-alias", "deep-flow", "deep-block", "two-documents", "tag", "complex-key"])
+    ("declarant: {<<: {name: x}}\n", ["line 1", "merge keys"]),
+], ids=["self-map", "self-list", "undefined-alias", "deep-flow", "deep-block", "two-documents", "tag", "complex-key",
+        "merge-key"])
 def test_yaml_structures_refused_with_their_line(tmp_path, text, words):
     message = refused(write(tmp_path, text))
     for word in words:

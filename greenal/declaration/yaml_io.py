@@ -30,6 +30,8 @@ def _scalar(loader, event, file: str):
                          f"a value under {MAX_SCALAR} characters")
     tag = event.tag if event.tag not in (None, "!") else loader.resolve(ScalarNode, event.value, event.implicit)
     construct = loader.yaml_constructors.get(tag)
+    if tag == "tag:yaml.org,2002:merge":
+        raise InputError(file, f"line {_line(event)}", "<<", "plain keys (YAML merge keys are not read)")
     if construct is None or tag in (None, "tag:yaml.org,2002:binary"):
         raise InputError(file, f"line {_line(event)}", event.tag or tag, "a plain value (YAML tags are not read)")
     try:
