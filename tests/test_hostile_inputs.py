@@ -3,7 +3,6 @@ field (or sheet and cell), exit status 2, no traceback, nothing written; bombs a
 subprocess under a memory limit and a timeout."""
 import copy
 import datetime as dt
-import io
 import os
 import resource
 import subprocess
@@ -16,7 +15,7 @@ import pytest
 import yaml
 
 from greenal import cli
-from greenal.declaration.excel import _sheet_names, read_workbook
+from greenal.declaration.excel import _sheet_names
 from greenal.declaration.yaml_io import MAX_BYTES, read_yaml
 from greenal.errors import InputError
 
@@ -191,7 +190,6 @@ def test_large_yaml_with_many_keys_ends_in_one_line(tmp_path):
     ("declarant", "coastal", "1", ["declarant.coastal", "yes or no"]),
 ], ids=lambda v: str(v)[:24])
 def test_bad_values_are_refused_naming_the_field(tmp_path, section, key, raw, words):
-    text = SMELTER_YAML.read_text(encoding="utf-8")
     data = smelter()
     data[section][key] = "@@@"
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).replace("'@@@'", raw)
