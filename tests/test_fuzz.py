@@ -254,3 +254,17 @@ def test_mutated_questionnaires_compute_or_are_refused_in_one_line(workspace, ex
     path = workspace[1] / example.name
     book.save(path)
     event(check_declaration_file(workspace, path))
+
+
+@settings(SETTINGS, max_examples=max(COUNT // 10, 10))
+@given(example=st.sampled_from(EXAMPLES_XLSX), cut=st.floats(0, 1), flips=st.lists(
+    st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=4))
+def test_damaged_workbook_bytes_are_refused_in_one_line(workspace, example, cut, flips):
+    data = bytearray(example.read_bytes())
+    for where, byte in flips:
+        data[int(where * (len(data) - 1))] = byte
+    if flips or cut < 0.5:
+        data = data[:int(len(data) * max(cut, 0.5 if flips else 0))]
+    path = workspace[1] / f"damaged-{example.name}"
+    path.write_bytes(bytes(data))
+    event(check_declaration_file(workspace, path))

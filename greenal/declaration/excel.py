@@ -166,7 +166,7 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     try:
         book = ET.fromstring(archive.read("xl/workbook.xml"))
         rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ET.ParseError):
+    except Exception:  # missing or damaged parts: openpyxl refuses the file later; names are a courtesy
         return {}
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     names = {}
@@ -184,7 +184,7 @@ def _check_archive(data: bytes, file: str) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except Exception:  # BadZipFile, and struct or value errors from a damaged central directory
         raise InputError(file, "file", "not an .xlsx workbook", "the questionnaire written by `greenal template`") from None
     with archive:
         if len(members) > MAX_MEMBERS:
@@ -203,7 +203,7 @@ def _check_archive(data: bytes, file: str) -> None:
                 continue
             try:
                 xml = archive.read(m)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            except Exception as exc:  # bad CRC, unsupported compression, truncated data
                 raise InputError(file, f"part {m.filename}", type(exc).__name__, "a readable .xlsx workbook") from None
             sheet = f"sheet '{names.get(m.filename, m.filename)}'"
             rows = len(ROW.findall(xml))
