@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 
+# control characters and line separators, written as escapes
+ONE_LINE = {c: repr(chr(c))[1:-1] for c in (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)}
+
+
 class InputError(Exception):
     """Bad input data. The CLI prints it and exits with status 2; it never shows a traceback."""
 
@@ -11,7 +15,8 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         message = f"{self.file}: {self.where}: got {self.value!r}; expected {self.expected}"
-        return f"{message}. {self.hint}" if self.hint else message
+        message = f"{message}. {self.hint}" if self.hint else message
+        return message.translate(ONE_LINE)  # a key or file name with a newline still gives one line
 
 
 def yaml_error(file: str, exc) -> InputError:

@@ -94,7 +94,7 @@ def mutated(draw):
             path = draw(st.sampled_from(every))
             parent = get(data, path[:-1])
             if op == "set":
-                parent[path[-1]] = draw(st.one_of(hostile_value, st.sampled_from(LEAVES)))
+                parent[path[-1]] = copy.deepcopy(draw(st.one_of(hostile_value, st.sampled_from(LEAVES))))
             else:
                 del parent[path[-1]]
         elif op == "plausible":
@@ -132,7 +132,7 @@ def mutated(draw):
             lists = [p for p in paths(data) if isinstance(get(data, p), list) and get(data, p)]
             if lists:
                 target = get(data, draw(st.sampled_from(lists)))
-                target.append(copy.deepcopy(draw(st.sampled_from(target))))
+                target.append(copy.deepcopy(target[draw(st.integers(0, len(target) - 1))]))
         elif op == "section":
             other = EXAMPLES[draw(st.sampled_from(sorted(EXAMPLES)))]
             section = draw(st.sampled_from(sorted(other)))

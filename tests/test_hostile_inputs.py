@@ -139,8 +139,9 @@ def test_alias_bomb_refused_under_a_memory_limit(tmp_path):
     ("declarant: !!python/object:os.system {}\n", ["line 1", "tags"]),
     ("declarant: {? [a, b] : c}\n", ["line 1", "plain key"]),
     ("declarant: {<<: {name: x}}\n", ["line 1", "merge keys"]),
+    ('"sec\\ntion\\u2028": 1\n', ["sec\\ntion\\u2028 (line 1)"]),
 ], ids=["self-map", "self-list", "undefined-alias", "deep-flow", "deep-block", "two-documents", "tag", "complex-key",
-        "merge-key"])
+        "merge-key", "newline-in-key"])
 def test_yaml_structures_refused_with_their_line(tmp_path, text, words):
     message = refused(write(tmp_path, text))
     for word in words:
