@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean system-deps
+.PHONY: demo test fuzz bench clean system-deps
 
 # Reports need Debian's chromium (HTML -> PDF, browser tests), a CJK font and poppler-utils;
 # the registry tests start a throwaway PostgreSQL cluster (Debian postgresql: initdb, pg_ctl).
@@ -34,6 +34,10 @@ demo: $(STAMP) system-deps
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
+
+# Property-based tests with 10,000 mutated declarations per test (a few hundred run in `make test`).
+fuzz: $(STAMP)
+	GREENAL_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/footprint.py

@@ -56,10 +56,14 @@ def read_declaration(path: str | os.PathLike):
 
 
 def declaration_footprint(path: str | os.PathLike, data_dir: str | os.PathLike | None = None):
-    """Location- and market-based footprints of one tonne of a declaration's product."""
+    """Location- and market-based footprints of one tonne of a declaration's product.
+
+    The declaration is read and checked before the Brightway project is built or opened, so a
+    bad file fails at once and leaves nothing on disk."""
     from greenal.model.site import declaration_footprint as compute
 
-    return compute(engine(data_dir), read_declaration(path))
+    declaration = read_declaration(path)  # checked before the Brightway project is opened
+    return compute(engine(data_dir), declaration)
 
 
 def export_brightway(declaration: str | os.PathLike | None = None,

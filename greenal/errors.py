@@ -13,6 +13,10 @@ All are picklable (they cross process boundaries in batch runs).
 from __future__ import annotations
 
 
+# control characters and line separators, written as escapes
+ONE_LINE = {c: repr(chr(c))[1:-1] for c in (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)}
+
+
 class GreenalError(Exception):
     """Base of every error greenal raises on purpose."""
     exit_status = 2
@@ -30,7 +34,8 @@ class _Located(GreenalError):
 
     def __str__(self) -> str:
         message = f"{self.file}: {self.where}: got {self.value!r}; expected {self.expected}"
-        return f"{message}. {self.hint}" if self.hint else message
+        message = f"{message}. {self.hint}" if self.hint else message
+        return message.translate(ONE_LINE)  # a key or file name with a newline still gives one line
 
 
 class InputError(_Located, ValueError):

@@ -131,7 +131,7 @@ def test_fleet_reads_declarations_and_rejects_bad_plants(tmp_path):
     from greenal.errors import InputError
     with pytest.raises(InputError) as caught:
         read_fleet(path)
-    assert caught.value.where == "plants[0].liquid_ac_kwh_per_t"
+    assert caught.value.where == "plants[0].liquid_ac_kwh_per_t (line 2)"
 
 
 def test_missing_indicator_is_insufficient_data():

@@ -9,13 +9,16 @@ row 3. Formulas are never evaluated; macro-enabled and oversized workbooks are r
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import warnings
 import zipfile
 from pathlib import Path
 
 from greenal.declaration.fields import SCHEMA_VERSION, SECTIONS, STAGE_SECTIONS, Field
 from greenal.declaration.model import Declaration, flatten, nest, parse
 from greenal.errors import InputError
-from greenal.files import atomic_target
+from greenal.files import atomic_target, read_input_bytes
 
 MAX_BYTES = 5_000_000
 TABLE_ROWS = 200
@@ -143,8 +146,96 @@ def write_workbook(path: Path, lang: str = "en", declaration: Declaration | None
     return Path(path)
 
 
-def _plain(value):
-    """Cell values as the YAML reader would see them."""
+PLAIN_TYPES = (str, int, float, bool, dt.datetime, dt.date)  # what a typed cell holds
+MAX_UNCOMPRESSED = 10_000_000  # bytes inside the zip; the questionnaire written by greenal is ~200 kB
+MAX_MEMBERS = 500
+MAX_ROWS, MAX_COLUMNS = 1_000, 30  # used range of any sheet (table sheets: 2 header rows + 200 entries)
+CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>?")
+CELL_REF = re.compile(rb"\br=\"([A-Z]+)([0-9]+)\"")
+ROW = re.compile(rb"<(?:\w+:)?row\b")
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Zip member of each worksheet -> its sheet name (from xl/workbook.xml and its relations)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        book = ET.fromstring(archive.read("xl/workbook.xml"))
+        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # missing or damaged parts: openpyxl refuses the file later; names are a courtesy
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    names = {}
+    for sheet in book.iter():
+        if sheet.tag.endswith("}sheet"):
+            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            target = targets.get(rid, "").lstrip("/")
+            names[target if target.startswith("xl/") else f"xl/{target}"] = sheet.get("name", "?")
+    return names
+
+
+def _check_archive(data: bytes, file: str) -> None:
+    """Before openpyxl reads anything: no macros, a bounded uncompressed size (zip bombs), and every
+    sheet's used range within MAX_ROWS x MAX_COLUMNS (a cell at XFD1048576, 300,000 rows)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except Exception:  # BadZipFile, and struct or value errors from a damaged central directory
+        raise InputError(file, "file", "not an .xlsx workbook", "the questionnaire written by `greenal template`") from None
+    with archive:
+        if len(members) > MAX_MEMBERS:
+            raise InputError(file, "file", f"{len(members)} parts in the workbook", f"at most {MAX_MEMBERS}")
+        if any(m.filename.lower().endswith("vbaproject.bin") for m in members):
+            raise InputError(file, "file", "a macro-enabled workbook", "a workbook without macros (save as .xlsx)")
+        total = 0
+        for m in sorted(members, key=lambda x: -x.file_size):
+            total += m.file_size
+            if total > MAX_UNCOMPRESSED:
+                raise InputError(file, f"part {m.filename}", f"{m.file_size:,} bytes uncompressed",
+                                 f"a questionnaire of at most {MAX_UNCOMPRESSED:,} bytes uncompressed in all")
+        names = _sheet_names(archive)
+        for m in members:
+            if not (m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml")):
+                continue
+            try:
+                xml = archive.read(m)
+            except Exception as exc:  # bad CRC, unsupported compression, truncated data
+                raise InputError(file, f"part {m.filename}", type(exc).__name__, "a readable .xlsx workbook") from None
+            sheet = f"sheet '{names.get(m.filename, m.filename)}'"
+            rows = len(ROW.findall(xml))
+            cells = 0
+            for match in CELL.finditer(xml):
+                cells += 1
+                ref = CELL_REF.search(match.group(1))
+                if ref and (len(ref.group(1)) > 3 or len(ref.group(2)) > 7 or int(ref.group(2)) > MAX_ROWS
+                            or _column_number(ref.group(1).decode()) > MAX_COLUMNS):
+                    coordinate = (ref.group(1) + ref.group(2)).decode()[:20]
+                    raise InputError(file, f"{sheet} cell {coordinate}", "a cell outside the questionnaire",
+                                     f"data within A1:{_letters(MAX_COLUMNS)}{MAX_ROWS}")
+            if rows > MAX_ROWS or cells > MAX_ROWS * MAX_COLUMNS:
+                raise InputError(file, sheet, f"{rows:,} rows, {cells:,} cells",
+                                 f"at most {MAX_ROWS:,} rows of {MAX_COLUMNS} columns")
+
+
+def _letters(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column)
+
+
+def _plain(value, file: str, where: str):
+    """Cell values as the YAML reader would see them; array formulas, times and other cell
+    objects are refused."""
+    if value is not None and not isinstance(value, PLAIN_TYPES):
+        raise InputError(file, where, type(value).__name__,
+                         "a typed value; formulas (including array formulas) are not evaluated")
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str):
@@ -158,18 +249,12 @@ def read_workbook(path: Path) -> Declaration:
 
     path = Path(path)
     file = str(path)
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise InputError(file, "file", f"{size} bytes", f"a questionnaire under {MAX_BYTES} bytes")
+    data = read_input_bytes(path, MAX_BYTES, "questionnaire (.xlsx)")
+    _check_archive(data, file)
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile:
-        raise InputError(file, "file", "not an .xlsx workbook", "the questionnaire written by `greenal template`") from None
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise InputError(file, "file", "a macro-enabled workbook", "a workbook without macros (save as .xlsx)")
-    try:
-        book = load_workbook(path, data_only=False, read_only=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; nothing for the user
+            book = load_workbook(io.BytesIO(data), data_only=False, read_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
         raise InputError(file, "file", type(exc).__name__, "a readable .xlsx workbook") from None
     cells: dict[tuple, str] = {}
@@ -178,30 +263,57 @@ def read_workbook(path: Path) -> Declaration:
         if name not in book.sheetnames:
             raise InputError(file, f"sheet '{name}'", "missing", "every sheet of the questionnaire")
         sheet = book[name]
+        if sheet.max_row > MAX_ROWS or sheet.max_column > MAX_COLUMNS:
+            raise InputError(file, f"sheet '{name}'", f"{sheet.max_row} rows x {sheet.max_column} columns",
+                             f"at most {MAX_ROWS:,} rows of {MAX_COLUMNS} columns")
+
+        def at(row: int, col: int) -> str:
+            return f"sheet '{name}' cell {sheet.cell(row, col).coordinate}"
+
         if section.table:
-            keys = {sheet.cell(1, col).value: col for col in range(1, sheet.max_column + 1)}
+            known = {f.key for f in section.fields}
+            keys: dict = {}
+            for col in range(1, sheet.max_column + 1):
+                key = _plain(sheet.cell(1, col).value, file, at(1, col))
+                if key is None:
+                    continue
+                if key not in known:
+                    raise InputError(file, at(1, col), key, f"one of the field keys {sorted(known)}")
+                if key in keys:
+                    raise InputError(file, at(1, col), key, f"each field once (also in {at(1, keys[key])})")
+                keys[key] = col
             rows = []
             for r in range(FIRST_TABLE_ROW, sheet.max_row + 1):
-                entry = {f.key: _plain(sheet.cell(r, keys[f.key]).value) for f in section.fields if f.key in keys}
+                for col in range(1, sheet.max_column + 1):
+                    if col not in keys.values() and _plain(sheet.cell(r, col).value, file, at(r, col)) is not None:
+                        raise InputError(file, at(r, col), sheet.cell(r, col).value,
+                                         "values only in the columns with a field key in row 1")
+                entry = {f.key: _plain(sheet.cell(r, keys[f.key]).value, file, at(r, keys[f.key]))
+                         for f in section.fields if f.key in keys}
                 if all(v is None for v in entry.values()):
                     continue
                 i = len(rows)
                 for f in section.fields:
                     if f.key in keys:
-                        cells[("electricity", name, i, f.key)] = f"sheet '{name}' cell {sheet.cell(r, keys[f.key]).coordinate}"
+                        cells[("electricity", name, i, f.key)] = at(r, keys[f.key])
                 rows.append({k: v for k, v in entry.items() if v is not None})
             data.setdefault("electricity", {})[name] = rows
             continue
-        flat = {}
+        flat, seen = {}, {}
+        known = {f.key for f in section.fields}
         for row in range(2, sheet.max_row + 1):
-            key = sheet.cell(row, KEY).value
+            key = _plain(sheet.cell(row, KEY).value, file, at(row, KEY))
+            value = _plain(sheet.cell(row, VALUE).value, file, at(row, VALUE))
             if key is None:
+                if value is not None:
+                    raise InputError(file, at(row, VALUE), value, "values only in rows with a field key in column A")
                 continue
-            if key not in {f.key for f in section.fields}:
-                raise InputError(file, f"sheet '{name}' cell A{row}", key, "a field key written by `greenal template`")
-            cell = sheet.cell(row, VALUE)
-            cells[(name, *key.split("."))] = f"sheet '{name}' cell {cell.coordinate}"
-            value = _plain(cell.value)
+            if key not in known:
+                raise InputError(file, at(row, KEY), key, "a field key written by `greenal template`")
+            if key in seen:
+                raise InputError(file, at(row, KEY), key, f"each field once (also in {at(seen[key], KEY)})")
+            seen[key] = row
+            cells[(name, *key.split("."))] = at(row, VALUE)
             if value is not None:
                 flat[key] = value
         if flat or name not in STAGE_SECTIONS:

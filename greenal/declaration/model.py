@@ -6,7 +6,9 @@ field path into "line 12" or "sheet 'electrolysis' cell E9", so every error name
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import Callable
 
@@ -15,6 +17,8 @@ from greenal.declaration.fields import (FUELS, PRODUCTS, RECORD_SECTIONS, SCHEMA
 from greenal.errors import InputError
 
 Where = Callable[[tuple], str]
+MAX_TEXT = 200  # characters in a text field (names, serials, ids)
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")  # GB 32100-2015 character set
 # Stages each declared product needs from the declarant's own site.
 REQUIRED_STAGES = {"primary-liquid": ("electrolysis",), "primary-ingot": ("electrolysis", "casting"),
@@ -121,28 +125,57 @@ def _slip_hint(value: float, low: float, high: float) -> str:
     return ""
 
 
+def _text(spec: Field, raw, file: str, where: str) -> str:
+    """Text fields take text: numbers, dates, booleans and lists are refused (a serial written as a
+    number loses its leading zeros; a YAML `yes` becomes true), as are control and lone surrogate
+    characters and text longer than MAX_TEXT."""
+    if not isinstance(raw, str):
+        kind = "a list" if isinstance(raw, (list, tuple)) else "a mapping" if isinstance(raw, dict) else type(raw).__name__
+        raise InputError(file, where, raw, f"text for {spec.en} ({spec.zh}), not {kind}; put it in quotes "
+                                           "in YAML, or format the cell as text in the questionnaire")
+    if len(raw) > MAX_TEXT:
+        raise InputError(file, where, f"{raw[:40]}... ({len(raw)} characters)", f"text of at most {MAX_TEXT} characters")
+    for ch in raw:
+        if 0xD800 <= ord(ch) <= 0xDFFF or unicodedata.category(ch) == "Cc":
+            raise InputError(file, where, raw, "text without control or lone surrogate characters")
+    return raw
+
+
+def _number(spec: Field, raw, file: str, where: str):
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise InputError(file, where, raw, f"a number in {spec.unit or 'the stated unit'}")
+    try:
+        number = float(raw)
+    except OverflowError:  # an integer beyond float range
+        number = math.inf
+    if not math.isfinite(number):
+        raise InputError(file, where, raw if isinstance(raw, float) else f"{str(raw)[:20]}... ({len(str(raw))} digits)",
+                         f"a finite number in {spec.unit or 'the stated unit'}")
+    if spec.kind == "int":
+        if number != int(number):
+            raise InputError(file, where, raw, "a whole number")
+        number = int(number)
+    if spec.plausible and not spec.plausible[0] <= number <= spec.plausible[1]:
+        low, high = spec.plausible
+        raise InputError(file, where, number, f"{spec.en} between {low:g} and {high:g} {spec.unit}".rstrip(),
+                         _slip_hint(number, low, high))
+    return number
+
+
 def _value(spec: Field, raw, file: str, where: str):
-    """Check and convert one field's raw value (None stays None)."""
+    """Check and convert one field's raw value (None, blank and whitespace-only text stay None)."""
+    if isinstance(raw, str):
+        raw = raw.strip()
     if raw is None or raw == "":
         if spec.required:
             raise InputError(file, where, raw, f"a value for {spec.en} ({spec.zh})")
         return None
-    if isinstance(raw, str) and raw.startswith("="):
+    if isinstance(raw, str) and raw.startswith("="):  # after stripping: " =SUM(A1)" is a formula too
         raise InputError(file, where, raw, "a typed value; formulas in the questionnaire are not evaluated")
+    if isinstance(raw, str):
+        _text(spec, raw, file, where)
     if spec.kind in ("number", "int"):
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            raise InputError(file, where, raw, f"a number in {spec.unit or 'the stated unit'}")
-        if spec.kind == "int":
-            if raw != int(raw):
-                raise InputError(file, where, raw, "a whole number")
-            raw = int(raw)
-        else:
-            raw = float(raw)
-        if spec.plausible and not spec.plausible[0] <= raw <= spec.plausible[1]:
-            low, high = spec.plausible
-            raise InputError(file, where, raw, f"{spec.en} between {low:g} and {high:g} {spec.unit}".rstrip(),
-                             _slip_hint(raw, low, high))
-        return raw
+        return _number(spec, raw, file, where)
     if spec.kind == "month":
         return _month(raw, spec, file, where)
     if spec.kind == "date":
@@ -150,18 +183,20 @@ def _value(spec: Field, raw, file: str, where: str):
             return raw.date()
         if isinstance(raw, dt.date):
             return raw
-        try:
-            return dt.date.fromisoformat(str(raw))
-        except ValueError:
-            raise InputError(file, where, raw, "a date as YYYY-MM-DD") from None
+        if isinstance(raw, str) and DATE.match(raw):
+            try:
+                return dt.date.fromisoformat(raw)
+            except ValueError:
+                pass
+        raise InputError(file, where, raw, "a date as YYYY-MM-DD")
     if spec.kind == "bool":
         words = {"yes": True, "no": False, "true": True, "false": False, "是": True, "否": False}
         if isinstance(raw, bool):
             return raw
-        if str(raw).strip().lower() in words:
-            return words[str(raw).strip().lower()]
+        if isinstance(raw, str) and raw.lower() in words:
+            return words[raw.lower()]
         raise InputError(file, where, raw, "yes or no (是/否)")
-    text = str(raw).strip()
+    text = _text(spec, raw, file, where)
     if spec.kind == "choice" and text not in spec.choices:
         raise InputError(file, where, raw, f"one of {list(spec.choices)}")
     return text
@@ -249,12 +284,30 @@ def _rows(section: str, raw, file: str, where: Where, cls):
     return tuple(rows)
 
 
+def _one_year_after(day: dt.date) -> dt.date:
+    """The same date a year later (29 February -> 1 March)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return dt.date(day.year + 1, 3, 1)
+
+
+def _stages_used(product: dict) -> tuple[str, ...]:
+    """The declarant's own stages a product kind's chain buys from: its required stages, and the
+    refinery and anode plant where the smelter declares them as its own suppliers."""
+    used = REQUIRED_STAGES[product["kind"]]
+    for key, (stage, _) in DEFAULT_SUPPLIERS.items():
+        if product["kind"] in ("primary-liquid", "primary-ingot") and product.get(key) == "own":
+            used += (stage,)
+    return used
+
+
 def parse(data, file: str, where: Where) -> Declaration:
     """Check a declaration mapping field by field and build the Declaration."""
     if not isinstance(data, dict):
         raise InputError(file, "top level", type(data).__name__, "a declaration mapping")
     version = data.get("schema_version", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise InputError(file, where(("schema_version",)), version, f"schema_version {SCHEMA_VERSION}")
     allowed = {"schema_version", "electricity", "data_quality", *RECORD_SECTIONS}
     for key in data:
@@ -267,7 +320,17 @@ def parse(data, file: str, where: Where) -> Declaration:
                          "an 18-character unified social credit code (GB 32100-2015)")
     if period["end"] <= period["start"]:
         raise InputError(file, where(("period", "end")), str(period["end"]), f"a date after {period['start']}")
+    if period["end"] >= _one_year_after(period["start"]):
+        raise InputError(file, where(("period", "end")), str(period["end"]),
+                         f"a reporting period of at most one year, ending before {_one_year_after(period['start'])} "
+                         "(GB/T 44905-2024: data collection covers one calendar year)")
     stages = {s: records[s] for s in STAGE_SECTIONS if records[s]}  # a stage is declared by its values
+    for stage in stages:
+        if stage not in _stages_used(product):
+            raise InputError(file, where((stage,)), f"{SECTIONS[stage].en} data ({SECTIONS[stage].zh})",
+                             f"only the stages a {product['kind']} declaration uses: {list(_stages_used(product))} "
+                             "(leave the others empty; refining and anode data need product.alumina_from or "
+                             "anode_from 'own')")
     for stage in REQUIRED_STAGES[product["kind"]]:
         if stage not in stages:
             raise InputError(file, where((stage,)), None,

@@ -4,39 +4,132 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from yaml.nodes import ScalarNode
 
 from greenal.declaration.fields import SCHEMA_VERSION, SECTIONS, STAGE_SECTIONS
 from greenal.declaration.model import Declaration, parse
 from greenal.errors import InputError, yaml_error
+from greenal.files import read_text_input
 
-MAX_BYTES = 5_000_000
+MAX_BYTES = 1_000_000  # a declaration is a few kB; 200 supply rows are under 50 kB
+MAX_NODES = 100_000  # values, keys and containers in one file
+MAX_DEPTH = 16  # a declaration nests 4 deep (electricity.supplies[i].mwh)
+MAX_SCALAR = 2_000  # characters in one value (text fields are shorter still, see fields.MAX_TEXT)
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: one fast pass
+CONTAINERS = {yaml.MappingStartEvent: "tag:yaml.org,2002:map", yaml.SequenceStartEvent: "tag:yaml.org,2002:seq"}
 
 
-def _lines(node, path=(), out=None) -> dict:
-    """Map each key path of a composed YAML document to its line number (1-based)."""
-    out = {} if out is None else out
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            sub = path + (key.value,)
-            out[sub] = key.start_mark.line + 1
-            _lines(value, sub, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            out[path + (i,)] = item.start_mark.line + 1
-            _lines(item, path + (i,), out)
-    return out
+def _line(event) -> int:
+    return event.start_mark.line + 1
+
+
+def _scalar(loader, event, file: str):
+    """One scalar, resolved and constructed as yaml.safe_load would (bool, int, float, date, str)."""
+    if len(event.value) > MAX_SCALAR:
+        raise InputError(file, f"line {_line(event)}", f"{len(event.value)} characters",
+                         f"a value under {MAX_SCALAR} characters")
+    tag = event.tag if event.tag not in (None, "!") else loader.resolve(ScalarNode, event.value, event.implicit)
+    construct = loader.yaml_constructors.get(tag)
+    if tag == "tag:yaml.org,2002:merge":
+        raise InputError(file, f"line {_line(event)}", "<<", "plain keys (YAML merge keys are not read)")
+    if construct is None or tag in (None, "tag:yaml.org,2002:binary"):
+        raise InputError(file, f"line {_line(event)}", event.tag or tag, "a plain value (YAML tags are not read)")
+    try:
+        value = construct(loader, ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
+    except (ValueError, OverflowError, yaml.YAMLError) as exc:  # 2024-02-30, a bad timestamp, ...
+        raise InputError(file, f"line {_line(event)}", event.value, f"a valid value ({exc})".replace("\n", " ")) from None
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(file, f"line {_line(event)}", value, "text without lone surrogate characters") from None
+    return value
+
+
+def load_yaml(path: Path, what: str = "declaration") -> tuple[object, dict]:
+    """(data, lines): one YAML document read in a single pass over the parser's events, and each key
+    path's line number (1-based). Refused with the line: anchors and aliases (no alias expansion, no
+    self-reference), duplicate keys (naming both lines), keys that are not plain values, more than
+    one document, nesting deeper than MAX_DEPTH, more than MAX_NODES values, non-UTF-8 files."""
+    file = str(path)
+    text = read_text_input(Path(path), MAX_BYTES, f"{what} (.yaml)")
+    loader = LOADER(text)
+    lines: dict[tuple, int] = {}
+    # each open container: [container, key path, {key: line} (mappings), (pending key,) or None, start event]
+    stack: list[list] = []
+    root, done, nodes = None, False, 0
+
+    def attach(value, event, container_path):
+        nonlocal root, done
+        if not stack:
+            root, done = value, True
+            return
+        frame = stack[-1]
+        container, path, keys, pending = frame[:4]
+        if isinstance(container, list):
+            lines[path + (len(container),)] = _line(event)
+            container.append(value)
+        elif pending is None:  # a key
+            if container_path is not None:
+                raise InputError(file, f"line {_line(event)}", "a mapping or list as a key", "a plain key")
+            if value in keys:
+                raise InputError(file, f"{'.'.join(map(str, path + (value,)))} (lines {keys[value]} and {_line(event)})",
+                                 value, "each key once (a repeated key would silently replace the first)")
+            keys[value] = _line(event)
+            lines[path + (value,)] = _line(event)
+            frame[3] = (value,)
+        else:
+            container[pending[0]] = value
+            frame[3] = None
+
+    try:
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+            if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
+                continue
+            if isinstance(event, yaml.DocumentStartEvent):
+                if done:
+                    raise InputError(file, f"line {_line(event)}", "a second document (---)", "one YAML document")
+                continue
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise InputError(file, f"line {_line(event)}", f"more than {MAX_NODES:,} values",
+                                 "a declaration of ordinary size")
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                mark = f"*{event.anchor}" if isinstance(event, yaml.AliasEvent) else f"&{event.anchor}"
+                raise InputError(file, f"line {_line(event)}", mark,
+                                 "plain values: YAML anchors (&) and aliases (*) are not read")
+            if isinstance(event, yaml.ScalarEvent):
+                attach(_scalar(loader, event, file), event, None)
+            elif type(event) in CONTAINERS:
+                if event.tag not in (None, "!", CONTAINERS[type(event)]):
+                    raise InputError(file, f"line {_line(event)}", event.tag, "a plain mapping or list (YAML tags are not read)")
+                if len(stack) >= MAX_DEPTH:
+                    raise InputError(file, f"line {_line(event)}", f"nesting deeper than {MAX_DEPTH} levels",
+                                     "the declaration's sections, fields and rows")
+                if stack and stack[-1][3] is None and isinstance(stack[-1][0], dict):
+                    raise InputError(file, f"line {_line(event)}", "a mapping or list as a key", "a plain key")
+                path = ()
+                if stack:
+                    parent, parent_path, _, pending = stack[-1][:4]
+                    path = parent_path + ((len(parent),) if isinstance(parent, list) else pending)
+                container = {} if isinstance(event, yaml.MappingStartEvent) else []
+                stack.append([container, path, {}, None, event])
+            else:  # MappingEnd / SequenceEnd
+                container, path, _, _, start = stack.pop()
+                attach(container, start, path)
+    except yaml.YAMLError as exc:
+        raise yaml_error(file, exc) from None
+    finally:
+        loader.dispose()
+    return root, lines
 
 
 def read_yaml(path: Path) -> Declaration:
     path = Path(path)
-    if path.stat().st_size > MAX_BYTES:
-        raise InputError(str(path), "file", f"{path.stat().st_size} bytes", f"a declaration under {MAX_BYTES} bytes")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-        lines = _lines(yaml.compose(text, Loader=yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise yaml_error(str(path), exc) from None
+    data, lines = load_yaml(path)
 
     def where(field_path: tuple) -> str:
         name = ".".join(map(str, field_path))
