@@ -60,3 +60,20 @@ def declaration_footprint(path: str | os.PathLike, data_dir: str | os.PathLike |
     from greenal.model.site import declaration_footprint as compute
 
     return compute(engine(data_dir), read_declaration(path))
+
+
+def product_footprint(path: str | os.PathLike, data_dir: str | os.PathLike | None = None):
+    """Location- and market-based footprints of one tonne of a product file's product (greenal.supply)."""
+    from greenal.supply.products import product_footprint as compute, read_product
+
+    return compute(engine(data_dir), read_product(path))
+
+
+def shipments(path: str | os.PathLike, out: str | os.PathLike, product_files=(), gwp: str = DEFAULT_GWP,
+              data_dir: str | os.PathLike | None = None, progress: bool = False):
+    """Check every shipment row, book the claims, and write per-shipment footprints, PACT per product,
+    the CBAM summary and the ledger into `out` (nothing is written if any row is refused)."""
+    from greenal.supply.shipments import run_shipments, write_outputs
+
+    run = run_shipments(engine(data_dir), path, product_files, gwp, progress)
+    return run, write_outputs(run, out, gwp)

@@ -42,6 +42,7 @@ class SupplierFootprint:
     period_end: dt.date | None = None
     primary_data_share_pct: float | None = None
     kg_co2e_per_unit_including_biogenic: float | None = None
+    gwp_sets: tuple[str, ...] = ()  # the PACT document's ipccCharacterizationFactors
 
     @property
     def unit(self) -> str:
@@ -62,7 +63,7 @@ class SupplierFootprint:
                 "origin": self.origin, "evidence": self.evidence, f"kg_co2e_per_{self.unit}": self.kg_co2e_per_unit,
                 "geography": self.geography,
                 "reference_period": [str(self.period_start or ""), str(self.period_end or "")],
-                "primary_data_share_pct": self.primary_data_share_pct}
+                "primary_data_share_pct": self.primary_data_share_pct, "gwp_sets": list(self.gwp_sets)}
 
 
 # --- PACT v3 ---------------------------------------------------------------------------------
@@ -161,7 +162,8 @@ def read_pact(path: str | Path, supplier_id: str, input_kind: str, schema_path: 
         geography=geography, period_start=_date(pcf.get("referencePeriodStart")),
         period_end=_date(pcf.get("referencePeriodEnd")),
         primary_data_share_pct=float(share) if share is not None else None,
-        kg_co2e_per_unit_including_biogenic=including * per_unit)
+        kg_co2e_per_unit_including_biogenic=including * per_unit,
+        gwp_sets=tuple(str(x).lower() for x in pcf.get("ipccCharacterizationFactors") or ()))
 
 
 # --- greenal's own results, declared numbers --------------------------------------------------
