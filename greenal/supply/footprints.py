@@ -26,6 +26,7 @@ PACT_SCHEMA_PARTS = ("shared", "reference", "pact-v3", "openapi.yaml")
 # PACT v3 declared units that are a mass or energy greenal can convert (CarbonFootprint.declaredUnitOfMeasurement).
 PACT_MASS_KG = {"kilogram": 1.0}
 PACT_ENERGY_KWH = {"kilowatt hour": 1.0, "megajoule": 1 / 3.6}
+PACT_COUNTED = ("piece", "liter", "cubic meter", "square meter")  # with productMassPerDeclaredUnit
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,10 @@ def read_pact(path: str | Path, supplier_id: str, input_kind: str, schema_path: 
     else:
         if unit in PACT_MASS_KG:
             mass_kg = amount * PACT_MASS_KG[unit]
+        elif unit not in PACT_COUNTED:
+            raise InputError(file, "pcf.declaredUnitOfMeasurement", unit,
+                             f"a unit of the material ({input_kind}): kilogram, or one of {list(PACT_COUNTED)} "
+                             "with productMassPerDeclaredUnit")
         else:  # piece, liter, ...: the mass the declared unit holds
             mass_kg = _decimal(pcf, "productMassPerDeclaredUnit", file)
             if mass_kg <= 0:
