@@ -309,3 +309,29 @@ def test_bad_row_in_a_workbook_names_the_cell(greenal, tmp_path):
     book.save(path)
     result = greenal("shipments", str(path), *PRODUCT_ARGS, "--out", str(tmp_path / "out"), status=2)
     assert "sheet 'shipments' row 3, column mass_t (cell E3)" in result.stderr
+
+
+# --- supplier-specific alumina in a smelter declaration ---------------------------------------
+
+def test_smelter_declaration_takes_a_suppliers_alumina_footprint(engine):
+    from conftest import potline_declaration
+    from greenal.lca.engine import Foreground
+    from greenal.model.site import declaration_footprint
+
+    default = declaration_footprint(engine, potline_declaration(14000, 100_000, "guangxi"))
+    supplied = declaration_footprint(engine, potline_declaration(
+        14000, 100_000, "guangxi", product__alumina_supplier_kg_co2e_per_t=900.0,
+        product__alumina_supplier_evidence="refinery PCF verification 2024-11"))
+    route = engine.inventory.routes["cn-average"]
+    alumina = engine.footprint(Foreground("alumina", "t", tuple(
+        engine.chain_rows("refining-alumina-cn-diasporic", route)))).total_co2e_kg(GWP)
+    tonnes = next(e.amount for e in engine.inventory.processes["electrolysis-prebake-cn"].inputs
+                  if e.target == "refining-alumina-cn-diasporic")  # alumina per t Al, not declared here
+    for basis in ("location", "market"):
+        before, after = getattr(default, basis), getattr(supplied, basis)
+        assert after.total_co2e_kg(GWP) - before.total_co2e_kg(GWP) == pytest.approx(tonnes * (900.0 - alumina), rel=1e-9)
+    assert supplied.market.co2e_kg_by("source", GWP)["supplier-specific"] == pytest.approx(tonnes * 900.0)
+    assert any("alumina: supplier-specific" in note for note in supplied.notes)
+    with pytest.raises(InputError, match="evidence"):
+        declaration_footprint(engine, potline_declaration(14000, 100_000, "guangxi",
+                                                          product__alumina_supplier_kg_co2e_per_t=900.0))

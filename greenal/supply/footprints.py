@@ -242,3 +242,27 @@ def read_supplier(entry: dict, base: Path, file: str, where: str) -> SupplierFoo
         from dataclasses import replace
         found = replace(found, company=str(entry["name"]))
     return found
+
+
+def declaration_suppliers(decl) -> dict[str, SupplierFootprint]:
+    """Supplier-specific alumina and anodes of a smelter declaration (product.<input>_supplier_*),
+    by the chain stage they replace."""
+    out = {}
+    base = Path(decl.file).parent if decl.file else Path(".")
+    for kind in ("alumina", "anode"):
+        given = {k: decl.product[f"{kind}_supplier_{k}"] for k in ("file", "kg_co2e_per_t", "evidence")
+                 if f"{kind}_supplier_{k}" in decl.product}
+        if not given:
+            continue
+        where = decl.locate("product", f"{kind}_supplier_file" if "file" in given else f"{kind}_supplier_kg_co2e_per_t")
+        if ("file" in given) == ("kg_co2e_per_t" in given):
+            raise InputError(decl.file, where, sorted(given),
+                             f"either {kind}_supplier_file or {kind}_supplier_kg_co2e_per_t (with its evidence)")
+        if decl.product.get(f"{kind}_from") == "own":
+            raise InputError(decl.file, where, "own", f"a bought {kind} (product.{kind}_from is 'own')")
+        if "file" in given:
+            found = read_greenal_result(base / str(given["file"]), f"{kind}-supplier", kind)
+        else:
+            found = declared(f"{kind}-supplier", kind, given["kg_co2e_per_t"], given.get("evidence"), decl.file, where)
+        out[INPUT_STAGES[kind]] = found
+    return out
