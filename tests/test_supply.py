@@ -335,3 +335,15 @@ def test_smelter_declaration_takes_a_suppliers_alumina_footprint(engine):
     with pytest.raises(InputError, match="evidence"):
         declaration_footprint(engine, potline_declaration(14000, 100_000, "guangxi",
                                                           product__alumina_supplier_kg_co2e_per_t=900.0))
+
+
+def test_supplier_period_outside_the_products_is_noted(engine, tmp_path):
+    pact = supplier_pact(tmp_path, "4.0")
+    document = json.loads(pact.read_text())
+    document["pcf"].update({"referencePeriodStart": "2021-01-01T00:00:00Z", "referencePeriodEnd": "2022-01-01T00:00:00Z"})
+    pact.write_text(json.dumps(document))
+    path = product_file(tmp_path, {"id": "old", "kind": "billet", "casting": "bought", "metal_supplier": "s"},
+                        suppliers=[{"id": "s", "input": "billet", "pact": pact.name}])
+    notes = product_footprint(engine, read_product(path)).notes
+    assert any("outside the product's period" in n for n in notes)
+    assert any("characterised with AR6" in n for n in notes)

@@ -320,6 +320,7 @@ class _Builder:
         if found.code not in self.seen:
             self.seen.add(found.code)
             self.rows.append(found.row())
+            self.notes.extend(supplier_notes(found, self.spec))
         self.inputs[found.code] = found.describe()
         return found.code
 
@@ -360,6 +361,20 @@ class _Builder:
         """The metal exchange of a step or melt process (its only input in t from a stage process)."""
         p = self.inventory.processes
         return next(e for e in p[process_code].inputs if p[e.target].stage is not None and p[e.target].unit == "t")
+
+
+def supplier_notes(found: SupplierFootprint, spec: ProductSpec) -> list[str]:
+    """What a reader must know about a supplier footprint: a reference period outside the product's,
+    or other GWP sets than greenal's (its CO2e is taken as declared)."""
+    notes = []
+    if found.period_end and found.period_start and (found.period_end < spec.period_start
+                                                     or found.period_start > spec.period_end):
+        notes.append(f"{found.id}: the supplier's reference period {found.period_start} to {found.period_end} "
+                     f"lies outside the product's period {spec.period_start} to {spec.period_end}")
+    if found.gwp_sets:
+        notes.append(f"{found.id}: supplier footprint characterised with {', '.join(s.upper() for s in found.gwp_sets)}; "
+                     "taken as declared whatever GWP set the product is reported in")
+    return notes
 
 
 def _charge_target(b: _Builder, item: ChargeItem) -> tuple[str, bool]:
