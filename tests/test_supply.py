@@ -347,3 +347,21 @@ def test_supplier_period_outside_the_products_is_noted(engine, tmp_path):
     notes = product_footprint(engine, read_product(path)).notes
     assert any("outside the product's period" in n for n in notes)
     assert any("characterised with AR6" in n for n in notes)
+
+
+def test_unreadable_shipment_files_are_refused_by_row(engine, tmp_path):
+    from greenal.supply.shipments import run_shipments
+
+    products = [EXAMPLES / "guangdong-extruder-own-casthouse.yaml"]
+    text = tmp_path / "latin1.csv"
+    text.write_bytes((HEADER + GOOD).encode() + "A2,Büyer,fs-6063-profile-75r,7604,1,2024-03-01,\n".encode("latin-1"))
+    with pytest.raises(InputError, match="row 3"):
+        run_shipments(engine, text, products)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("not a workbook")
+    with pytest.raises(InputError, match="readable .xlsx"):
+        run_shipments(engine, broken, products)
+    missing = tmp_path / "columns.csv"
+    missing.write_text("shipment_id,customer,product\nA1,B,fs-6063-profile-75r\n")
+    with pytest.raises(InputError, match="header"):
+        run_shipments(engine, missing, products)

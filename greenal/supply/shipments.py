@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,27 @@ def _rows(path: Path):
     raise InputError(str(path), "file name", suffix or "(no extension)", ".csv, .xlsx or .parquet")
 
 
+def _bad_line(path: Path) -> str:
+    """The first line of a text file that is not UTF-8."""
+    with path.open("rb") as handle:
+        for n, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return f"row {n}"
+    return "file"
+
+
+def _guarded(rows, path: Path):
+    """The raw rows, a decoding error mid-file named by its row."""
+    try:
+        yield from rows
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), _bad_line(path), str(exc)[:80], "UTF-8 comma-separated text") from None
+    except csv.Error as exc:
+        raise InputError(str(path), "file", str(exc)[:80], "comma-separated text") from None
+
+
 def _float(value, file, where, what):
     if isinstance(value, bool):
         raise InputError(file, where, value, what)
@@ -115,7 +137,13 @@ def read_shipments(path: str | os.PathLike, products: dict[str, ProductSpec], pr
         raise InputError(file, "file", file, "an existing shipments file (.csv or .xlsx)")
     if path.stat().st_size > MAX_BYTES:
         raise InputError(file, "file", f"{path.stat().st_size} bytes", f"a shipments file under {MAX_BYTES} bytes")
-    where, header, rows = _rows(path)
+    try:
+        where, header, rows = _rows(path)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(file, _bad_line(path), str(exc)[:80], "UTF-8 comma-separated text with a header row") from None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:  # openpyxl: not a zip, not a workbook
+        raise InputError(file, "file", type(exc).__name__, "a readable .xlsx workbook (or .csv)") from None
+    rows = _guarded(rows, path)
     names = [str(h or "").strip().lower() for h in header]
     for column in COLUMNS:
         if column not in names:
