@@ -365,3 +365,16 @@ def test_unreadable_shipment_files_are_refused_by_row(engine, tmp_path):
     missing.write_text("shipment_id,customer,product\nA1,B,fs-6063-profile-75r\n")
     with pytest.raises(InputError, match="header"):
         run_shipments(engine, missing, products)
+
+
+def test_liquid_metal_delivered_hot_is_cast_without_remelting(engine, tmp_path):
+    """铝液直供: the casthouse casts liquid metal (IAI 2015 casting: 1.000 t per t, 832 MJ NG,
+    51 MJ HFO, 21 MJ diesel, 53 kWh); no remelting energy."""
+    path = product_file(tmp_path, {"id": "hot", "kind": "ingot", "casting": "own", "electricity_supplier": "ppa"},
+                        charge=[{"material": "liquid-metal", "share": 1.0, "supplier": "pot"}],
+                        suppliers=[{"id": "pot", "input": "liquid-metal", "kg_co2e_per_t": 11000,
+                                    "evidence": "potline PCF 2024"}, POWER])
+    result = product_footprint(engine, read_product(path))
+    expected = (1.0 * 11000 + 53 * ELECTRICITY_KG_PER_KWH + 832 * unit_co2e(engine, "fuel-natural-gas-burned")
+                + 51 * unit_co2e(engine, "fuel-heavy-fuel-oil-burned") + 21 * unit_co2e(engine, "fuel-diesel-burned"))
+    assert result.market.total_co2e_kg(GWP) == pytest.approx(expected, rel=1e-9)
