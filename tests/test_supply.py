@@ -378,3 +378,25 @@ def test_liquid_metal_delivered_hot_is_cast_without_remelting(engine, tmp_path):
     expected = (1.0 * 11000 + 53 * ELECTRICITY_KG_PER_KWH + 832 * unit_co2e(engine, "fuel-natural-gas-burned")
                 + 51 * unit_co2e(engine, "fuel-heavy-fuel-oil-burned") + 21 * unit_co2e(engine, "fuel-diesel-burned"))
     assert result.market.total_co2e_kg(GWP) == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_greenal_result_file_stands_for_its_product_only(engine, tmp_path):
+    from conftest import potline_declaration
+    from greenal.model.site import declaration_footprint
+    from greenal.report.summary import declaration_document
+    from greenal.supply.footprints import read_greenal_result
+
+    refinery = declaration_footprint(engine, __import__("greenal").read_declaration(
+        ROOT / "examples" / "guangxi-alumina-refinery.yaml"))
+    result_file = tmp_path / "refinery.json"
+    result_file.write_text(json.dumps(declaration_document(refinery, GWP), default=str, ensure_ascii=False))
+    found = read_greenal_result(result_file, "gx", "alumina")
+    assert found.kg_co2e_per_unit == pytest.approx(refinery.market.total_co2e_kg(GWP), rel=1e-12)
+    with pytest.raises(InputError, match="greenal result for anode"):
+        read_greenal_result(result_file, "gx", "anode")
+    declaration = potline_declaration(14000, 100_000, "guangxi", product__alumina_supplier_file=str(result_file))
+    supplied = declaration_footprint(engine, declaration)
+    tonnes = next(e.amount for e in engine.inventory.processes["electrolysis-prebake-cn"].inputs
+                  if e.target == "refining-alumina-cn-diasporic")
+    assert supplied.market.co2e_kg_by("source", GWP)["supplier-specific"] == pytest.approx(
+        tonnes * found.kg_co2e_per_unit, rel=1e-12)

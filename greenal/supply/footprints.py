@@ -20,6 +20,13 @@ INPUT_UNITS = {"alumina": "t", "anode": "t", "liquid-metal": "t", "primary-ingot
 INPUT_STAGES = {"alumina": "refining", "anode": "anode", "liquid-metal": "electrolysis", "primary-ingot": "casting",
                 "remelt-ingot": "recycling", "billet": "casting", "slab": "casting", "electricity": "electricity"}
 SOURCE_LABEL = "supplier-specific"
+# greenal declaration products -> the input kind their result can stand for
+GREENAL_PRODUCTS = {"alumina": "alumina", "primary-liquid": "liquid-metal", "primary-ingot": "primary-ingot",
+                    "recycled-ingot": "remelt-ingot"}
+_METAL = ("liquid-metal", "primary-ingot", "remelt-ingot")
+_COMPATIBLE = {"alumina": ("alumina",), "anode": ("anode",), "liquid-metal": ("liquid-metal",),
+               "primary-ingot": ("primary-ingot",), "remelt-ingot": ("remelt-ingot",),
+               "billet": _METAL, "slab": _METAL, "electricity": ()}
 # The PACT v3 OpenAPI file is reference data beside the checkout (not shipped in the wheel):
 # GREENAL_PACT_SCHEMA names it, else the nearest shared/reference/pact-v3/openapi.yaml above.
 PACT_SCHEMA_PARTS = ("shared", "reference", "pact-v3", "openapi.yaml")
@@ -195,10 +202,16 @@ def read_greenal_result(path: str | Path, supplier_id: str, input_kind: str) -> 
         raise InputError(file, "market_based.total_t_co2e", total, "a greenal result with a total in t CO2e per t")
     if input_kind == "electricity":
         raise InputError(file, "input", input_kind, "a material input (a greenal result is per t of product)")
+    product = document.get("product")
+    if product in GREENAL_PRODUCTS and GREENAL_PRODUCTS[product] not in _COMPATIBLE[input_kind]:
+        raise InputError(file, "product", product, f"a greenal result for {input_kind} "
+                         f"(one of {[k for k, v in GREENAL_PRODUCTS.items() if v in _COMPATIBLE[input_kind]]})")
     period = document.get("period") or {}
+    details = [f"greenal result of {product or 'a product'}"] + [
+        f"{label} {str(document[key])[:16]}" for key, label in (("input_hash", "input hash"),
+                                                              ("toolkit_version", "greenal")) if document.get(key)]
     return SupplierFootprint(supplier_id, input_kind, float(total) * 1000, "greenal",
-                             f"{path.name} (greenal {document.get('toolkit_version', '')} result, "
-                             f"input hash {str(document.get('input_hash', ''))[:12]})".replace(" , ", ", "),
+                             f"{path.name} ({', '.join(details)})",
                              company=str(document.get("declarant", "")),
                              period_start=_date(str(period["start"])) if period.get("start") else None,
                              period_end=_date(str(period["end"])) if period.get("end") else None)
