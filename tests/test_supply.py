@@ -400,3 +400,18 @@ def test_a_greenal_result_file_stands_for_its_product_only(engine, tmp_path):
                   if e.target == "refining-alumina-cn-diasporic")
     assert supplied.market.co2e_kg_by("source", GWP)["supplier-specific"] == pytest.approx(
         tonnes * found.kg_co2e_per_unit, rel=1e-12)
+
+
+def test_claims_draw_on_the_declared_low_carbon_tonnage(engine, tmp_path):
+    from greenal.supply.shipments import run_shipments
+
+    product = product_file(tmp_path, {"id": "lc", "kind": "ingot", "casting": "own", "annual_output_t": 1000,
+                                      "low_carbon_t": 300}, charge=[{"material": "post-consumer-scrap", "share": 1.0}])
+    ok = tmp_path / "ok.csv"
+    ok.write_text(HEADER + "L1,B,lc,7601,200,2024-02-01,200\nL2,B,lc,7601,100,2024-03-01,100\n")
+    run = run_shipments(engine, ok, [product])
+    assert run.ledger[0]["available_t"] == pytest.approx(0.0)
+    over = tmp_path / "over.csv"
+    over.write_text(HEADER + "L1,B,lc,7601,200,2024-02-01,200\nL2,B,lc,7601,150,2024-03-01,150\n")
+    with pytest.raises(InputError, match="at most 300 t.*Overdrawn by shipments L2"):
+        run_shipments(engine, over, [product])

@@ -1,5 +1,6 @@
 """Mass-balance ledger of low-carbon / 绿电铝 claims: per producer, product and period, the tonnes
-claimed across all shipments never exceed what the period produced (the declared output). Claims
+claimed across all shipments never exceed what the period produced (the declared output, or the
+part of it the product file declares claimable: product.low_carbon_t). Claims
 are booked in delivery order; an overdraw is refused naming the shipments that overdraw it."""
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ class Ledger:
                     over.append(shipment)
             raise InputError(file, "column claimed_low_carbon_t",
                              f"{account.claimed_t:g} t claimed for {account.product} of {account.producer}, {account.period}",
-                             f"at most {account.produced_t:g} t, the period's declared output",
+                             f"at most {account.produced_t:g} t, the period's declared low-carbon output",
                              f"Overdrawn by shipments {', '.join(over)} (booked in delivery order).")
 
     def rows(self) -> list[dict]:

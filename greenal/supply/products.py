@@ -65,6 +65,7 @@ class ProductSpec:
     period_start: dt.date
     period_end: dt.date
     annual_output_t: float
+    low_carbon_t: float  # of the output, what claims may draw on (the ledger's balance)
     cn_code: str
     anodised: bool
     casting: str  # own | bought
@@ -174,7 +175,7 @@ def parse_product(data, file: str, where, base: Path) -> ProductSpec:
     if end <= start:
         raise InputError(file, where("period", "end"), str(end), f"a date after {start}")
     product = data.get("product") or {}
-    known = {"id", "kind", "name", "annual_output_t", "cn_code", "anodised", "casting", "metal_supplier", "grid",
+    known = {"id", "kind", "name", "annual_output_t", "low_carbon_t", "cn_code", "anodised", "casting", "metal_supplier", "grid",
              "electricity_supplier", "primary_origin", "recycled_content_rule"}
     for key in product:
         if key not in known:
@@ -186,6 +187,10 @@ def parse_product(data, file: str, where, base: Path) -> ProductSpec:
         raise InputError(file, where("product", "id"), product.get("id"), "a product id (referenced by shipments)")
     output = _number(product.get("annual_output_t"), file, where("product", "annual_output_t"), 0,
                      what="the period's output in t,", strict_low=True)
+    low_carbon = output
+    if "low_carbon_t" in product:
+        low_carbon = _number(product["low_carbon_t"], file, where("product", "low_carbon_t"), 0, output,
+                             "tonnes of the period's output that may be sold as low-carbon / 绿电铝, between 0")
     casting = product.get("casting", "own")
     if casting not in ("own", "bought"):
         raise InputError(file, where("product", "casting"), casting,
@@ -261,7 +266,7 @@ def parse_product(data, file: str, where, base: Path) -> ProductSpec:
     cn = str(product.get("cn_code", CN_CODES[kind]))
     return ProductSpec(
         id=str(product["id"]), kind=kind, name=str(product.get("name", product["id"])), producer=dict(producer),
-        period_start=start, period_end=end, annual_output_t=output, cn_code=cn, anodised=anodised, casting=casting,
+        period_start=start, period_end=end, annual_output_t=output, low_carbon_t=low_carbon, cn_code=cn, anodised=anodised, casting=casting,
         metal_supplier=metal_supplier, grid=str(product.get("grid", DEFAULT_GRID)),
         electricity_supplier=electricity_supplier, primary_origin=str(product.get("primary_origin", DEFAULT_ORIGIN)),
         recycled_content_rule=rule, charge=tuple(charge), alloying_kg_per_t=alloy, suppliers=suppliers, file=file)

@@ -231,7 +231,7 @@ def run_shipments(engine: Engine, path: str | os.PathLike, product_files=(), gwp
                 totals[spec.id] = (results[spec.id].location.total_co2e_kg(gwp), results[spec.id].market.total_co2e_kg(gwp))
             loc, mkt = totals[spec.id]
             producer = spec.producer.get("uscc") or spec.producer["name"]
-            ledger.add(producer, spec.id, f"{spec.period_start}/{spec.period_end}", spec.annual_output_t, shipment.id,
+            ledger.add(producer, spec.id, f"{spec.period_start}/{spec.period_end}", spec.low_carbon_t, shipment.id,
                        shipment.delivered, shipment.claimed_low_carbon_t)
             out.append({"shipment_id": shipment.id, "customer": shipment.customer, "product": spec.id,
                         "cn_code": shipment.cn_code, "mass_t": shipment.mass_t,
