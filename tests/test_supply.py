@@ -415,3 +415,11 @@ def test_claims_draw_on_the_declared_low_carbon_tonnage(engine, tmp_path):
     over.write_text(HEADER + "L1,B,lc,7601,200,2024-02-01,200\nL2,B,lc,7601,150,2024-03-01,150\n")
     with pytest.raises(InputError, match="at most 300 t.*Overdrawn by shipments L2"):
         run_shipments(engine, over, [product])
+
+
+def test_a_grid_outside_china_keeps_its_average_market_based(engine, tmp_path):
+    path = product_file(tmp_path, {"id": "eu", "kind": "ingot", "casting": "own", "grid": "electricity-grid-eu27-2021"},
+                        charge=[{"material": "post-consumer-scrap", "share": 1.0}])
+    result = product_footprint(engine, read_product(path))
+    assert result.market.total_co2e_kg(GWP) == pytest.approx(result.location.total_co2e_kg(GWP), rel=1e-12)
+    assert any("no residual mix bundled" in n for n in result.notes)

@@ -315,6 +315,9 @@ class _Builder:
             return grid
         if self.spec.electricity_supplier:
             return self.supplier(self.spec.electricity_supplier)
+        if not grid.startswith("electricity-lc-cn-"):  # no residual mix bundled outside China
+            self.notes.append(f"market-based electricity: no residual mix bundled for {grid}; its grid average is used")
+            return grid
         residual = f"electricity-lc-cn-{RESIDUAL}-{grid[-4:]}"
         if residual not in self.inventory.processes:
             residual = sorted(c for c in self.inventory.processes if c.startswith(f"electricity-lc-cn-{RESIDUAL}-"))[-1]
