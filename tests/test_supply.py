@@ -423,3 +423,29 @@ def test_a_grid_outside_china_keeps_its_average_market_based(engine, tmp_path):
     result = product_footprint(engine, read_product(path))
     assert result.market.total_co2e_kg(GWP) == pytest.approx(result.location.total_co2e_kg(GWP), rel=1e-12)
     assert any("no residual mix bundled" in n for n in result.notes)
+
+
+def test_the_excel_form_reads_into_the_same_product(engine, tmp_path):
+    import shutil
+
+    from greenal.supply.forms import write_form
+
+    source = EXAMPLES / "guangdong-extruder-own-casthouse.yaml"
+    form = write_form(yaml.safe_load(source.read_text(encoding="utf-8")), tmp_path / "form.xlsx")
+    from_yaml, from_form = read_product(source), read_product(form)
+    assert {k: v for k, v in vars(from_form).items() if k != "file"} == \
+        {k: v for k, v in vars(from_yaml).items() if k != "file"}
+    shutil.copytree(EXAMPLES / "suppliers", tmp_path / "suppliers")
+    data = yaml.safe_load((EXAMPLES / "guangdong-extruder.yaml").read_text(encoding="utf-8"))
+    write_form(data, tmp_path / "bought.xlsx")
+    assert read_product(tmp_path / "bought.xlsx").suppliers["yunnan-smelter"].kg_co2e_per_unit == pytest.approx(4250.0)
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["charge"][0]["share"] = 0.7  # shares no longer add up to 1
+    write_form(data, tmp_path / "bad.xlsx")
+    with pytest.raises(InputError, match="adding up to 1"):
+        read_product(tmp_path / "bad.xlsx")
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["alloying_kg_per_t"]["mg"] = -1
+    write_form(data, tmp_path / "bad.xlsx")
+    with pytest.raises(InputError, match=r"sheet 'alloying' cell B2"):
+        read_product(tmp_path / "bad.xlsx")

@@ -142,11 +142,17 @@ def _date(value, file, where) -> dt.date:
 
 
 def read_product(path: str | Path) -> ProductSpec:
-    """A product file (YAML): producer, period, product, charge, alloying, suppliers."""
+    """A product file (YAML, or the Excel form of greenal/supply/forms.py): producer, period,
+    product, charge, alloying, suppliers."""
     path = Path(path)
     file = str(path)
     if not path.is_file():
-        raise InputError(file, "file", file, "an existing product file (.yaml)")
+        raise InputError(file, "file", file, "an existing product file (.yaml or the .xlsx form)")
+    if path.suffix.lower() == ".xlsx":
+        from greenal.supply.forms import read_form
+
+        data, where = read_form(path)
+        return parse_product(data, file, where, path.parent)
     text = path.read_text(encoding="utf-8")
     try:
         data = yaml.safe_load(text)
