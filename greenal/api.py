@@ -79,3 +79,20 @@ def export_brightway(declaration: str | os.PathLike | None = None,
         foregrounds[result.location.name] = result.location_foreground
         foregrounds[result.market.name] = result.market_foreground
     return to_brightway(eng, foregrounds, resolve_data_dir(data_dir))
+
+
+def product_footprint(path: str | os.PathLike, data_dir: str | os.PathLike | None = None):
+    """Location- and market-based footprints of one tonne of a product file's product (greenal.supply)."""
+    from greenal.supply.products import product_footprint as compute, read_product
+
+    return compute(engine(data_dir), read_product(path))
+
+
+def shipments(path: str | os.PathLike, out: str | os.PathLike, product_files=(), gwp: str = DEFAULT_GWP,
+              data_dir: str | os.PathLike | None = None, progress: bool = False):
+    """Check every shipment row, book the claims, and write per-shipment footprints, PACT per product,
+    the CBAM summary and the ledger into `out` (nothing is written if any row is refused)."""
+    from greenal.supply.shipments import run_shipments, write_outputs
+
+    run = run_shipments(engine(data_dir), path, product_files, gwp, progress)
+    return run, write_outputs(run, out, gwp)

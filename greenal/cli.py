@@ -405,6 +405,22 @@ for _command in (registry, keys, verify):
     main.add_command(_command)
 
 
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--product", "product_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A product file (repeatable); shipments name its product.id, or a product file path.")
+@click.option("--gwp", type=click.Choice(GWP_CHOICES), default=api.DEFAULT_GWP, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Directory for the outputs.")
+@click.pass_context
+def shipments(ctx: click.Context, file: str, product_files: tuple, gwp: str, out: str) -> None:
+    """Per-shipment footprints, PACT per product, CBAM summary and the claims ledger from a
+    shipments file (csv or xlsx; parquet with pyarrow). A bad row or an overdrawn claim: exit 2, nothing written."""
+    run, written = api.shipments(file, out, product_files, gwp, ctx.obj["data_dir"], progress=sys.stderr.isatty())
+    click.echo(f"{len(run.rows)} shipments, {len(run.products)} products")
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
 def run() -> None:
     """Entry point: a GreenalError becomes one line on stderr and its exit status (2 for bad input,
     3 for a missing tool), never a traceback."""

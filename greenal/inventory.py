@@ -29,7 +29,7 @@ CONFIDENCE = {
     "derived": "computed here from sourced numbers",
     "estimate": "estimate, not read in a source",
 }
-STAGES = ("mining", "refining", "anode", "electrolysis", "casting", "recycling", "transport")
+STAGES = ("mining", "refining", "anode", "electrolysis", "casting", "recycling", "transport", "semi-fabrication")
 # stats_arrays uncertainty type ids for the distributions the data may declare.
 UNCERTAINTY_TYPES = {"lognormal": 2, "normal": 3, "uniform": 4, "triangular": 5}
 

@@ -59,6 +59,19 @@ def _fuel_fields(per: str) -> tuple[Field, ...]:
     )
 
 
+# Supplier-specific footprints of bought alumina and anodes (greenal/supply/footprints.py): the
+# supplier's PACT v3 ProductFootprint or greenal result file, or a declared number with evidence.
+SUPPLIER_FIELDS = tuple(
+    field for key, zh, en in (("alumina", "氧化铝", "alumina"), ("anode", "阳极", "anodes"))
+    for field in (
+        Field(f"{key}_supplier_file", f"{zh}供应商碳足迹文件", f"{en}: supplier footprint file", kind="text",
+              note="the supplier's PACT v3 ProductFootprint JSON or greenal result JSON, relative to this declaration"),
+        Field(f"{key}_supplier_kg_co2e_per_t", f"{zh}供应商碳足迹", f"{en}: supplier footprint", "kg CO2e/t",
+              plausible=(0, 50_000), note="a declared supplier footprint; needs the evidence reference"),
+        Field(f"{key}_supplier_evidence", f"{zh}供应商碳足迹证明", f"{en}: supplier footprint evidence", kind="text",
+              note="verification statement, EPD or contract backing the declared footprint"),
+    ))
+
 SECTIONS: dict[str, Section] = {s.name: s for s in (
     Section("declarant", "申报单位", "Declarant", "", (
         Field("name", "单位名称", "name", kind="text", required=True),
@@ -98,6 +111,7 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
               note="GB/T 44905-2024: each omitted item < 1 %"),
         Field("cutoff_total_pct", "取舍合计占比", "all omitted items", "% of CFP", plausible=(0, 100),
               note="GB/T 44905-2024: together <= 5 %"),
+        *SUPPLIER_FIELDS,
     )),
     Section("refining", "氧化铝", "Alumina refinery", "t alumina", (
         Field("bauxite_t_per_t", "铝土矿消耗", "bauxite", "t/t alumina", plausible=(1.6, 4.5)),

@@ -127,18 +127,21 @@ def load_yaml(path: Path, what: str = "declaration") -> tuple[object, dict]:
     return root, lines
 
 
-def read_yaml(path: Path) -> Declaration:
-    path = Path(path)
-    data, lines = load_yaml(path)
-
+def locator(lines: dict):
+    """A `where` function: a field path named with the line of its nearest ancestor in the file."""
     def where(field_path: tuple) -> str:
         name = ".".join(map(str, field_path))
-        for n in range(len(field_path), 0, -1):  # nearest ancestor that is in the file
+        for n in range(len(field_path), 0, -1):
             if field_path[:n] in lines:
                 return f"{name} (line {lines[field_path[:n]]})"
         return name
+    return where
 
-    return parse(data, str(path), where)
+
+def read_yaml(path: Path) -> Declaration:
+    path = Path(path)
+    data, lines = load_yaml(path)
+    return parse(data, str(path), locator(lines))
 
 
 def yaml_template(lang: str = "en") -> str:

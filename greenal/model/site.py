@@ -87,6 +87,13 @@ class SiteModel:
         self.suppliers = {"refining": self._supplier("alumina_from", "refining"),
                           "anode": self._supplier("anode_from", "anode"),
                           "electrolysis": site_code("electrolysis")}
+        # Bought alumina or anodes at their supplier's own footprint (greenal/supply/footprints.py).
+        from greenal.supply.footprints import declaration_suppliers
+        self.supplier_footprints = declaration_suppliers(decl)
+        for stage, found in self.supplier_footprints.items():
+            self.suppliers[stage] = found.code
+            self.notes.append(f"{found.input}: supplier-specific footprint, {found.kg_co2e_per_unit:g} kg CO2e/t "
+                              f"({found.origin}: {found.evidence})")
 
     def _supplier(self, key: str, stage: str) -> str:
         chosen = self.decl.product.get(key, STAGE_DEFAULTS[stage])
@@ -262,6 +269,7 @@ class SiteModel:
         for stage in stages:
             row, kwh[stage] = self.stage_row(stage, supply)
             rows.append(self._recycling_inputs(row) if stage == "recycling" else row)
+        rows += [found.row() for found in self.supplier_footprints.values()]
         own = {r.code for r in rows}
         seen = set(own)
         for row in list(rows):
