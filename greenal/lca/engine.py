@@ -23,7 +23,8 @@ from greenal.inventory import Inventory, Route
 from greenal.lca import cache
 
 # What a contribution is for (the "source" breakdown of issue 3 and the reports).
-SOURCES = ("fuel", "anode", "PFC", "carbonates", "process", "electricity", "materials", "transport", "intermediates")
+SOURCES = ("fuel", "anode", "PFC", "carbonates", "process", "electricity", "materials", "transport", "intermediates",
+           "supplier-specific")
 
 
 def source_of(supplier: str) -> str:
