@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from greenal.errors import InputError
+from greenal.files import read_text_input
 from greenal.lca.engine import ForegroundRow, Label, Line
 
 # Purchased intermediates that can take a supplier's footprint, with their unit.
@@ -35,6 +36,18 @@ PACT_MASS_KG = {"kilogram": 1.0}
 PACT_ENERGY_KWH = {"kilowatt hour": 1.0, "megajoule": 1 / 3.6}
 PACT_COUNTED = ("piece", "liter", "cubic meter", "square meter")  # with productMassPerDeclaredUnit
 
+
+MAX_JSON_BYTES = 5_000_000  # a supplier's footprint document is a few kB
+
+
+def read_json(path: Path, what: str):
+    """A JSON input read as the declarations are (size-limited, UTF-8 only), errors naming the line."""
+    if not path.is_file():
+        raise InputError(str(path), "file", str(path), f"an existing {what}")
+    try:
+        return json.loads(read_text_input(path, MAX_JSON_BYTES, what))
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), f"line {exc.lineno}", exc.msg, f"a {what}") from None
 
 @dataclass(frozen=True)
 class SupplierFootprint:
@@ -121,13 +134,7 @@ def read_pact(path: str | Path, supplier_id: str, input_kind: str, schema_path: 
     t of product (per kWh for electricity): PCF / declared unit (PACT v3 CarbonFootprint §
     declaredUnitOfMeasurement, declaredUnitAmount, productMassPerDeclaredUnit)."""
     path, file = Path(path), str(path)
-    if not path.is_file():
-        raise InputError(file, "file", file, "an existing PACT ProductFootprint JSON file")
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(file, getattr(exc, "lineno", None) and f"line {exc.lineno}" or "file",
-                         getattr(exc, "msg", str(exc)), "a JSON ProductFootprint") from None
+    document = read_json(path, "PACT ProductFootprint JSON file")
     validator = pact_validator(schema_path)
     if validator is not None:
         errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
@@ -187,12 +194,7 @@ def read_greenal_result(path: str | Path, supplier_id: str, input_kind: str) -> 
     """A greenal result JSON (`greenal footprint DECL --json` or a report's JSON): its market-based
     total (t CO2e per t) as the supplier's footprint; a greenal PACT file is read as PACT."""
     path, file = Path(path), str(path)
-    if not path.is_file():
-        raise InputError(file, "file", file, "an existing greenal result JSON file")
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(file, "file", str(exc)[:80], "a greenal result JSON") from None
+    document = read_json(path, "greenal result JSON file")
     if isinstance(document, dict) and "pcf" in document and "specVersion" in document:
         return read_pact(path, supplier_id, input_kind)
     block = document.get("market_based") if isinstance(document, dict) else None
