@@ -81,6 +81,8 @@ def percent(relative: float) -> str:
     """A relative margin as printed on the chart: whole per cent from 10 %, one decimal below,
     with a true minus sign (−153 %)."""
     value = 100 * relative
+    if value == 0:
+        return "0 %"
     text = f"{value:+.{0 if abs(value) >= 10 else 1}f} %"
     return text.replace("-", "−")
 

@@ -16,6 +16,9 @@ from greenal.standards.engine import Verdict, electricity_basis, schemes
 # "aluminium" can be made for: metal, not alumina (a claim on aluminium applies to aluminium).
 CLAIM_SCHEMES = ("low-carbon", "asi", "cnia-green-electricity")
 CLAIM_PRODUCTS = ("primary-liquid", "primary-ingot", "recycled-ingot")
+# Criteria that make a claim only together (EU Taxonomy activity 3.8: direct emissions (a) AND
+# electricity (b), either 4a or 4b): rule -> groups of rules of which one each must also pass.
+CLAIM_TOGETHER = {"LC-3": (("LC-4a", "LC-4b"),), "LC-4a": (("LC-3",),), "LC-4b": (("LC-3",),)}
 ELECTROLYTIC = ("primary-liquid", "primary-ingot")  # GB/T 44905-2024: 1 t 原铝液 or 1 t 重熔用铝锭
 # Standards the footprint is quantified under, and the products each applies to (None: every product).
 STANDARDS = (("GB/T 24067-2024", None), ("GB/T 44905-2024", ELECTROLYTIC), ("ISO 14067:2018", None))
@@ -108,11 +111,14 @@ def claims(verdicts: list[Verdict], product: str) -> list[dict]:
     if product not in CLAIM_PRODUCTS:
         return []
     every = schemes()
+    passed = {v.rule.id for v in verdicts if v.verdict == "pass"}
+    complete = {v.rule.id for v in verdicts
+                if all(passed & set(group) for group in CLAIM_TOGETHER.get(v.rule.id, ()))}
     return [{"rule": v.rule.id, "scheme": v.rule.scheme, "scheme_name": every[v.rule.scheme].name,
              "title": v.rule.title, "value": v.value, "unit": v.rule.unit, "threshold": v.rule.threshold_text(),
              "basis": electricity_basis(v.rule), "clause": v.rule.clause, "certainty": v.rule.certainty}
             for v in verdicts if v.rule.scheme in CLAIM_SCHEMES and v.verdict == "pass"
-            and v.rule.certainty != "unconfirmed"]
+            and v.rule.certainty != "unconfirmed" and v.rule.id in complete]
 
 
 def build(result, verdicts: list[Verdict], engine: Engine, gwp: str, created: dt.datetime | None = None) -> dict:
