@@ -1,8 +1,10 @@
 """Command line: a thin click layer over greenal.api. Bad input exits 2 with one clear line."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+import textwrap
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -12,7 +14,7 @@ import yaml
 
 from greenal import api
 from greenal.errors import InputError, MissingTool
-from greenal.inventory import CONFIDENCE, STAGES, bundled_inventory
+from greenal.inventory import CONFIDENCE, STAGES, bundled_inventory, in_stage_order
 from greenal.files import write_atomic
 from greenal.report.summary import declaration_document, result_json, write_outputs
 
@@ -39,6 +41,48 @@ def _table(headers: list[str], rows: list[list], align: str = "") -> str:
     return "\n".join(lines)
 
 
+def _rich(stream=None) -> bool:
+    """Rich tables and colour only on a terminal; piped output stays plain text."""
+    return (stream or sys.stdout).isatty()
+
+
+def _show(headers: list[str], rows: list[list], align: str = "", title: str = "", styles: dict | None = None) -> None:
+    """A table: rich on a terminal (wrapped to its width, colour by cell text via `styles`), else plain."""
+    if not _rich():
+        click.echo(_table(headers, rows, align))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    align = align or "l" + "r" * (len(headers) - 1)
+    table = Table(title=title or None, header_style="bold", show_lines=False)
+    for header, side in zip(headers, align):
+        table.add_column(header, justify="right" if side == "r" else "left", overflow="fold")
+    for row in rows:
+        cells = [f"{c:,.3f}" if isinstance(c, float) else str(c) for c in row]
+        table.add_row(*[_styled(escape(c), c, styles or {}) for c in cells])
+    Console().print(table)
+
+
+def _styled(markup: str, text: str, styles: dict) -> str:
+    style = next((v for k, v in styles.items() if text.startswith(k)), "")
+    return f"[{style}]{markup}[/]" if style else markup
+
+
+@contextlib.contextmanager
+def _progress(message: str):
+    """A spinner on stderr while something slow runs (the first Brightway build, report rendering);
+    only on a terminal, so piped and captured output stay clean."""
+    if not _rich(sys.stderr):
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
+
+
 @click.group()
 @click.option("--data-dir", type=click.Path(file_okay=False), envvar="GREENAL_DATA_DIR",
               help="Where greenal keeps its Brightway project (default: per-user data dir; env GREENAL_DATA_DIR).")
@@ -63,7 +107,8 @@ def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str,
     """Cradle-to-gate footprint of one tonne: of a DECLARATION (.yaml or .xlsx), location- and
     market-based, or of a bundled route."""
     if declaration:
-        result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
+        with _progress("greenal: computing (the first run builds the Brightway project)…"):
+            result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
         document = declaration_document(result, gwp)
         click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str) if as_json
                    else _render_declaration(document))
@@ -73,7 +118,8 @@ def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str,
             click.echo(f"wrote {path}", err=as_json)
         return
     codes = list(api.routes()) if route == "all" else [route]
-    results = {code: api.footprint(code, ctx.obj["data_dir"]) for code in codes}
+    with _progress("greenal: computing (the first run builds the Brightway project)…"):
+        results = {code: api.footprint(code, ctx.obj["data_dir"]) for code in codes}
     if as_json:
         documents = [json.loads(result_json(fp, gwp)) for fp in results.values()]
         click.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
@@ -87,7 +133,7 @@ def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str,
 
 def _render(code: str, fp, gwp: str) -> str:
     d = fp.to_dict(gwp)
-    stages = [[s, v] for s, v in d["by_stage_t_co2e"].items()]
+    stages = [[s, v] for s, v in in_stage_order(d["by_stage_t_co2e"]).items()]
     gases = [[g, v] for g, v in sorted(d["by_gas_t_co2e"].items())]
     return "\n".join([
         f"{code}: {d['product']}",
@@ -104,6 +150,7 @@ def _render_declaration(d: dict) -> str:
     for title, key in (("stage", "by_stage_t_co2e"), ("scope", "by_scope_t_co2e"), ("source", "by_source_t_co2e"),
                        ("gas", "by_gas_t_co2e")):
         names = list(dict.fromkeys([*loc[key], *mkt[key]]))
+        names = in_stage_order(names) if key == "by_stage_t_co2e" else names
         rows = [[n, loc[key].get(n, 0.0), mkt[key].get(n, 0.0)] for n in names]
         out += [_table([title, "location t CO2e", "market t CO2e"], rows), ""]
     e = d["electricity"]
@@ -180,25 +227,38 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
     if fleet_file:
         verdicts = assess_fleet(read_fleet(Path(fleet_file)), list(scheme_codes) or None)
     else:
-        result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
+        with _progress("greenal: computing (the first run builds the Brightway project)…"):
+            result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
         verdicts = assess_plant(result, list(scheme_codes) or None, gwp)
     if as_json:
         click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2, ensure_ascii=False))
         return
-    title = "title_zh" if lang == "zh" else "title_en"
+    click.echo(_render_verdicts([v.to_dict() for v in verdicts], lang))
+
+
+def _render_verdicts(verdicts: list[dict], lang: str) -> str:
+    """The verdict table (full titles) and each rule's clause, source and note, wrapped; words
+    from the message catalogue in `lang` (rule ids, units and citations as written)."""
+    from greenal.report.i18n import translator
+
+    t = translator(lang)
     rows = []
-    for v in verdicts:
-        d = v.to_dict()
-        verdict = d["verdict"] + (f" ({d['grade']})" if d["grade"] else "")
-        rows.append([d["rule"], d[title][:58], f"{_number(d['value'], d['unit'])} {d['unit'] if d['unit'] != 'yes/no' else ''}".strip(),
-                     d["threshold"], _number(d["margin"], signed=True) if d["unit"] != "yes/no" else "–", verdict,
-                     d["certainty"]])
-    click.echo(_table(["rule", "title", "value", "threshold", "margin", "verdict", "threshold is"], rows, "llrrrll"))
-    click.echo("")
-    for v in verdicts:
-        d = v.to_dict()
-        note = f" [{d['note']}]" if d["note"] else ""
-        click.echo(f"{d['rule']}: {d['clause']} — {d['source']}{note}")
+    for d in verdicts:
+        verdict = t("verdict_" + d["verdict"]) + (f" ({t.term('grade', d['grade'])})" if d["grade"] else "")
+        value = "–" if d["value"] is None else (t("yes") if d["value"] >= 1 else t("no")) if d["unit"] == "yes/no" \
+            else f"{_number(d['value'], d['unit'])} {t.term('unit', d['unit'])}"
+        rows.append([d["rule"], d["title_zh" if lang == "zh" else "title_en"], value, t.text(d["threshold"]),
+                     _number(d["margin"], signed=True) if d["unit"] != "yes/no" else "–", verdict,
+                     t.term("certainty", d["certainty"])])
+    styles = {t("verdict_pass"): "green", t("verdict_fail"): "bold red"}
+    _show([t("rule"), t("title"), t("value"), t("threshold"), t("margin"), t("verdict"), t("certainty")], rows,
+          "llrrrll", styles=styles)
+    lines = [""]
+    for d in verdicts:
+        note = f" [{t.text(d['note'])}]" if d["note"] else ""
+        lines += textwrap.wrap(f"{d['rule']}: {d['clause']} — {d['source']}{note}", width=100,
+                               subsequent_indent="    ", break_long_words=False) or [""]
+    return "\n".join(lines)
 
 
 @main.command()
@@ -214,8 +274,11 @@ def report(ctx: click.Context, declaration: str, formats: str, lang: str, gwp: s
     from greenal.report.render import parse_formats, write_reports
 
     chosen = parse_formats(formats)
-    result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
-    for path in write_reports(result, api.engine(ctx.obj["data_dir"]), chosen, lang, Path(out), gwp):
+    with _progress("greenal: computing (the first run builds the Brightway project)…"):
+        result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
+    with _progress(f"greenal: rendering {', '.join(chosen)}…"):
+        written = write_reports(result, api.engine(ctx.obj["data_dir"]), chosen, lang, Path(out), gwp)
+    for path in written:
         click.echo(f"wrote {path}")
 
 

@@ -36,7 +36,7 @@ def write_reports(result, engine, formats: list[str], lang: str, out: Path, gwp:
         for kind, page in pages.items():
             written.append(pdf.html_to_pdf(page, out / f"{stem}-{kind}.pdf"))
     if "xlsx" in formats:
-        written.append(workbook.results_workbook(report, out / f"{stem}.xlsx"))
+        written.append(workbook.results_workbook(report, out / f"{stem}.xlsx", lang))
     if "pact" in formats:
         path = out / f"{Path(result.declaration.file).stem}.pact.json"
         write_atomic(path, json.dumps(pact.product_footprint(report), indent=2, ensure_ascii=False))
