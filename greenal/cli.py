@@ -233,12 +233,21 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
     if as_json:
         click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2, ensure_ascii=False))
         return
-    click.echo(_render_verdicts([v.to_dict() for v in verdicts], lang))
+    headers, rows, notes = _verdict_table([v.to_dict() for v in verdicts], lang)
+    _show(headers, rows, "llrrrll", styles={_VERDICT_WORD(lang, "pass"): "green", _VERDICT_WORD(lang, "fail"): "bold red"})
+    click.echo(notes)
 
 
-def _render_verdicts(verdicts: list[dict], lang: str) -> str:
-    """The verdict table (full titles) and each rule's clause, source and note, wrapped; words
-    from the message catalogue in `lang` (rule ids, units and citations as written)."""
+def _VERDICT_WORD(lang: str, verdict: str) -> str:
+    from greenal.report.i18n import translator
+
+    return translator(lang)("verdict_" + verdict)
+
+
+def _verdict_table(verdicts: list[dict], lang: str) -> tuple[list[str], list[list], str]:
+    """Headers and rows of the verdict table (full titles) and each rule's clause, source and note,
+    wrapped to 100 columns; words from the message catalogue in `lang` (rule ids, units and
+    citations as written)."""
     from greenal.report.i18n import translator
 
     t = translator(lang)
@@ -250,15 +259,13 @@ def _render_verdicts(verdicts: list[dict], lang: str) -> str:
         rows.append([d["rule"], d["title_zh" if lang == "zh" else "title_en"], value, t.text(d["threshold"]),
                      _number(d["margin"], signed=True) if d["unit"] != "yes/no" else "–", verdict,
                      t.term("certainty", d["certainty"])])
-    styles = {t("verdict_pass"): "green", t("verdict_fail"): "bold red"}
-    _show([t("rule"), t("title"), t("value"), t("threshold"), t("margin"), t("verdict"), t("certainty")], rows,
-          "llrrrll", styles=styles)
+    headers = [t("rule"), t("title"), t("value"), t("threshold"), t("margin"), t("verdict"), t("certainty")]
     lines = [""]
     for d in verdicts:
         note = f" [{t.text(d['note'])}]" if d["note"] else ""
         lines += textwrap.wrap(f"{d['rule']}: {d['clause']} — {d['source']}{note}", width=100,
                                subsequent_indent="    ", break_long_words=False) or [""]
-    return "\n".join(lines)
+    return headers, rows, "\n".join(lines)
 
 
 @main.command()

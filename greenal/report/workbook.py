@@ -69,7 +69,7 @@ def results_workbook(report: dict, path: Path, lang: str = "en") -> Path:
              t.term("source", c["source"]), t("yes") if c["site_data"] else t("no"), c["flow"], c["gas"],
              c["kg_per_t"], c["t_co2e_per_t"]] for c in report["contributions"]], [16, 14, 8, 14, 10, 16, 16, 16, 18])
     _table(book.create_sheet(t("wb.sheet_verdicts")),
-           [t("rule"), t("wb.scheme"), f"{t('title')} (zh)", f"{t('title')} (en)", t("value"), t("wb.unit"), t("threshold"),
+           [t("rule"), t("wb.scheme"), t("wb.title_zh"), t("wb.title_en"), t("value"), t("wb.unit"), t("threshold"),
             t("margin"), t("verdict"), t("wb.grade"), t("clause"), t("references"), t("certainty"), t("wb.note")],
            [[v["rule"], v["scheme"], v["title_zh"], v["title_en"], v["value"], t.term("unit", v["unit"]),
              t.text(v["threshold"]), v["margin"], t("verdict_" + v["verdict"]), t.term("grade", v["grade"]), v["clause"],
