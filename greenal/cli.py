@@ -26,10 +26,13 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _table(headers: list[str], rows: list[list], align: str = "") -> str:
-    """Plain-text table; `align` gives 'l' or 'r' per column (default: first left, the rest right)."""
+def _table(headers: list[str], rows: list[list], align: str = "", styles: dict | None = None) -> str:
+    """A table as text; `align` gives 'l' or 'r' per column (default: first left, the rest right).
+    On a terminal a rich table (box lines, colour by cell text via `styles`), else plain text."""
     align = align or "l" + "r" * (len(headers) - 1)
     cells = [[str(h) for h in headers]] + [[f"{c:,.3f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
+    if _rich():
+        return _rich_table(cells, align, styles or {})
     widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
 
     def pad(text, width, side):
@@ -41,28 +44,28 @@ def _table(headers: list[str], rows: list[list], align: str = "") -> str:
     return "\n".join(lines)
 
 
-def _rich(stream=None) -> bool:
-    """Rich tables and colour only on a terminal; piped output stays plain text."""
-    return (stream or sys.stdout).isatty()
+def _rich() -> bool:
+    """Rich tables and colour only when stdout is a terminal; piped output stays plain text."""
+    return sys.stdout.isatty()
 
 
-def _show(headers: list[str], rows: list[list], align: str = "", title: str = "", styles: dict | None = None) -> None:
-    """A table: rich on a terminal (wrapped to its width, colour by cell text via `styles`), else plain."""
-    if not _rich():
-        click.echo(_table(headers, rows, align))
-        return
+def _rich_table(cells: list[list[str]], align: str, styles: dict) -> str:
+    import io
+    import shutil
+
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    align = align or "l" + "r" * (len(headers) - 1)
-    table = Table(title=title or None, header_style="bold", show_lines=False)
-    for header, side in zip(headers, align):
+    table = Table(header_style="bold")
+    for header, side in zip(cells[0], align):
         table.add_column(header, justify="right" if side == "r" else "left", overflow="fold")
-    for row in rows:
-        cells = [f"{c:,.3f}" if isinstance(c, float) else str(c) for c in row]
-        table.add_row(*[_styled(escape(c), c, styles or {}) for c in cells])
-    Console().print(table)
+    for row in cells[1:]:
+        table.add_row(*[_styled(escape(c), c, styles) for c in row])
+    buffer = io.StringIO()
+    Console(file=buffer, force_terminal=True, color_system="standard",
+            width=shutil.get_terminal_size().columns).print(table)
+    return buffer.getvalue().rstrip("\n")
 
 
 def _styled(markup: str, text: str, styles: dict) -> str:
@@ -73,8 +76,8 @@ def _styled(markup: str, text: str, styles: dict) -> str:
 @contextlib.contextmanager
 def _progress(message: str):
     """A spinner on stderr while something slow runs (the first Brightway build, report rendering);
-    only on a terminal, so piped and captured output stay clean."""
-    if not _rich(sys.stderr):
+    only when stderr is a terminal, so piped and captured output stay clean."""
+    if not sys.stderr.isatty():
         yield
         return
     from rich.console import Console
@@ -168,7 +171,7 @@ def _render_declaration(d: dict) -> str:
                          s["certified_mwh"], s["life_cycle_location_kg_per_kwh"], s["life_cycle_market_kg_per_kwh"],
                          s["scope2_market_kg_per_kwh"]] for s in e["supply_factors"]]), "",
             f"recycled-content rule: {d['recycled_content_rule']}", ""]
-    out += [f"note: {n}" for n in d["notes"]]
+    out += [line for n in d["notes"] for line in textwrap.wrap(f"note: {n}", width=100, subsequent_indent="      ")]
     return "\n".join(out)
 
 
@@ -234,7 +237,8 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
         click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2, ensure_ascii=False))
         return
     headers, rows, notes = _verdict_table([v.to_dict() for v in verdicts], lang)
-    _show(headers, rows, "llrrrll", styles={_VERDICT_WORD(lang, "pass"): "green", _VERDICT_WORD(lang, "fail"): "bold red"})
+    click.echo(_table(headers, rows, "llrrrll",
+                      styles={_VERDICT_WORD(lang, "pass"): "green", _VERDICT_WORD(lang, "fail"): "bold red"}))
     click.echo(notes)
 
 

@@ -283,3 +283,17 @@ def test_estimate_lines_in_one_place_with_their_share(reports, engine):
     assert rows["anode-prebake-global"]["share"] == pytest.approx(anode_t * 75 / 1000 / total, rel=1e-9)
     page = html.render(report, "report", "en")
     assert page.count('id="estimate-lines"') == 1 and "anode-prebake-global" in page.split('id="estimate-lines"')[1]
+
+
+# --- the terminal -------------------------------------------------------------------------------
+
+def test_terminal_tables_rich_on_a_tty_plain_when_piped(monkeypatch, data_dir):
+    example = str(ROOT / "examples" / "guangxi-smelter.yaml")
+    runner = CliRunner()
+    piped = runner.invoke(cli.main, ["--data-dir", str(data_dir), "assess", example, "--lang", "zh"])
+    assert piped.exit_code == 0 and "\x1b[" not in piped.output and "┃" not in piped.output
+    assert "符合" in piped.output and "规则" in piped.output
+    monkeypatch.setattr(cli, "_rich", lambda: True)
+    monkeypatch.setenv("COLUMNS", "160")
+    rich = runner.invoke(cli.main, ["--data-dir", str(data_dir), "assess", example, "--lang", "zh"])
+    assert rich.exit_code == 0 and "┃" in rich.output and "\x1b[32m符合" in rich.output  # pass in green
