@@ -114,7 +114,7 @@ def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str,
             result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
         document = declaration_document(result, gwp)
         click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str) if as_json
-                   else _render_declaration(document))
+                   else _render_declaration(document), color=_rich() or None)
         if out:
             path = Path(out) / f"{Path(declaration).stem}.json"
             write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False, default=str))
@@ -128,7 +128,7 @@ def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str,
         click.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
     else:
         for code, fp in results.items():
-            click.echo(_render(code, fp, gwp))
+            click.echo(_render(code, fp, gwp), color=_rich() or None)
     if out:
         for path in write_outputs(Path(out), results, gwp):
             click.echo(f"wrote {path}", err=as_json)
@@ -238,7 +238,8 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
         return
     headers, rows, notes = _verdict_table([v.to_dict() for v in verdicts], lang)
     click.echo(_table(headers, rows, "llrrrll",
-                      styles={_VERDICT_WORD(lang, "pass"): "green", _VERDICT_WORD(lang, "fail"): "bold red"}))
+                      styles={_VERDICT_WORD(lang, "pass"): "green", _VERDICT_WORD(lang, "fail"): "bold red"}),
+               color=_rich() or None)  # click keeps the colour codes only when told the output is a terminal
     click.echo(notes)
 
 
