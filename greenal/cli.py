@@ -1,9 +1,11 @@
 """Command line: a thin click layer over greenal.api. Bad input exits 2 with one clear line."""
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
+import textwrap
 import unicodedata
 import warnings
 from collections import Counter
@@ -15,7 +17,7 @@ from click.core import ParameterSource
 
 from greenal import api
 from greenal.errors import GreenalError, InputError
-from greenal.inventory import CONFIDENCE, STAGES, bundled_inventory
+from greenal.inventory import CONFIDENCE, STAGES, bundled_inventory, in_stage_order
 from greenal.files import write_atomic
 from greenal.report.staging import writable_folder
 from greenal.report.summary import declaration_document, result_json, write_outputs
@@ -28,10 +30,13 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _table(headers: list[str], rows: list[list], align: str = "") -> str:
-    """Plain-text table; `align` gives 'l' or 'r' per column (default: first left, the rest right)."""
+def _table(headers: list[str], rows: list[list], align: str = "", styles: dict | None = None) -> str:
+    """A table as text; `align` gives 'l' or 'r' per column (default: first left, the rest right).
+    On a terminal a rich table (box lines, colour by cell text via `styles`), else plain text."""
     align = align or "l" + "r" * (len(headers) - 1)
     cells = [[str(h) for h in headers]] + [[f"{c:,.3f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
+    if _rich():
+        return _rich_table(cells, align, styles or {})
     widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
 
     def pad(text, width, side):
@@ -98,6 +103,48 @@ def _render_mc(d: dict) -> str:
     return "\n".join(out)
 
 
+def _rich() -> bool:
+    """Rich tables and colour only when stdout is a terminal; piped output stays plain text."""
+    return sys.stdout.isatty()
+
+
+def _rich_table(cells: list[list[str]], align: str, styles: dict) -> str:
+    import io
+    import shutil
+
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(header_style="bold")
+    for header, side in zip(cells[0], align):
+        table.add_column(header, justify="right" if side == "r" else "left", overflow="fold")
+    for row in cells[1:]:
+        table.add_row(*[_styled(escape(c), c, styles) for c in row])
+    buffer = io.StringIO()
+    Console(file=buffer, force_terminal=True, color_system="standard",
+            width=shutil.get_terminal_size().columns).print(table)
+    return buffer.getvalue().rstrip("\n")
+
+
+def _styled(markup: str, text: str, styles: dict) -> str:
+    style = next((v for k, v in styles.items() if text.startswith(k)), "")
+    return f"[{style}]{markup}[/]" if style else markup
+
+
+@contextlib.contextmanager
+def _progress(message: str):
+    """A spinner on stderr while something slow runs (the first Brightway build, report rendering);
+    only when stderr is a terminal, so piped and captured output stay clean."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
+
+
 @click.group()
 @click.option("--data-dir", type=click.Path(file_okay=False), envvar="GREENAL_DATA_DIR",
               help="Where greenal keeps its Brightway project (default: per-user data dir; env GREENAL_DATA_DIR).")
@@ -131,13 +178,15 @@ def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str,
     if mc is not None and not declaration:
         raise InputError("command line", "--mc", mc, "a DECLARATION file (Monte Carlo runs on a declaration)")
     if declaration:
-        result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
+        with _progress("greenal: computing (the first run builds the Brightway project)…"):
+            result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
         document = declaration_document(result, gwp)
         mc_result = _monte_carlo(ctx, result, mc_args, gwp)
         if mc_result:
             document["monte_carlo"] = mc_result.to_dict()
         click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str) if as_json
-                   else _render_declaration(document) + ("\n" + _render_mc(document["monte_carlo"]) if mc_result else ""))
+                   else _render_declaration(document) + ("\n" + _render_mc(document["monte_carlo"]) if mc_result else ""),
+                   color=_rich() or None)
         if out:
             from greenal.report.render import output_stem
 
@@ -146,13 +195,14 @@ def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str,
             click.echo(f"wrote {path}", err=as_json)
         return
     codes = list(api.routes()) if route == "all" else [route]
-    results = {code: api.footprint(code, ctx.obj["data_dir"]) for code in codes}
+    with _progress("greenal: computing (the first run builds the Brightway project)…"):
+        results = {code: api.footprint(code, ctx.obj["data_dir"]) for code in codes}
     if as_json:
         documents = [json.loads(result_json(fp, gwp)) for fp in results.values()]
         click.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
     else:
         for code, fp in results.items():
-            click.echo(_render(code, fp, gwp))
+            click.echo(_render(code, fp, gwp), color=_rich() or None)
     if out:
         for path in write_outputs(Path(out), results, gwp):
             click.echo(f"wrote {path}", err=as_json)
@@ -160,7 +210,7 @@ def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str,
 
 def _render(code: str, fp, gwp: str) -> str:
     d = fp.to_dict(gwp)
-    stages = [[s, v] for s, v in d["by_stage_t_co2e"].items()]
+    stages = [[s, v] for s, v in in_stage_order(d["by_stage_t_co2e"]).items()]
     gases = [[g, v] for g, v in sorted(d["by_gas_t_co2e"].items())]
     return "\n".join([
         f"{code}: {d['product']}",
@@ -177,6 +227,7 @@ def _render_declaration(d: dict) -> str:
     for title, key in (("stage", "by_stage_t_co2e"), ("scope", "by_scope_t_co2e"), ("source", "by_source_t_co2e"),
                        ("gas", "by_gas_t_co2e")):
         names = list(dict.fromkeys([*loc[key], *mkt[key]]))
+        names = in_stage_order(names) if key == "by_stage_t_co2e" else names
         rows = [[n, loc[key].get(n, 0.0), mkt[key].get(n, 0.0)] for n in names]
         out += [_table([title, "location t CO2e", "market t CO2e"], rows), ""]
     e = d["electricity"]
@@ -197,7 +248,7 @@ def _render_declaration(d: dict) -> str:
                          s["certified_mwh"], s["life_cycle_location_kg_per_kwh"], s["life_cycle_market_kg_per_kwh"],
                          s["scope2_market_kg_per_kwh"]] for s in e["supply_factors"]]), "",
             f"recycled-content rule: {d['recycled_content_rule']}", ""]
-    out += [f"note: {n}" for n in d["notes"]]
+    out += [line for n in d["notes"] for line in textwrap.wrap(f"note: {n}", width=100, subsequent_indent="      ")]
     return "\n".join(out)
 
 
@@ -267,7 +318,8 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
     if fleet_file:
         verdicts = assess_fleet(read_fleet(Path(fleet_file)), list(scheme_codes) or None)
     else:
-        result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
+        with _progress("greenal: computing (the first run builds the Brightway project)…"):
+            result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
         verdicts = assess_plant(result, list(scheme_codes) or None, gwp)
         mc_result = _monte_carlo(ctx, result, mc_args, gwp, list(scheme_codes) or None)
     if as_json:
@@ -277,22 +329,43 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
             rows = [{**row, "monte_carlo": probabilities.get(row["rule"])} for row in rows]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    title = "title_zh" if lang == "zh" else "title_en"
-    rows = []
-    for v in verdicts:
-        d = v.to_dict()
-        verdict = d["verdict"] + (f" ({d['grade']})" if d["grade"] else "")
-        rows.append([d["rule"], d[title][:58], f"{_number(d['value'], d['unit'])} {d['unit'] if d['unit'] != 'yes/no' else ''}".strip(),
-                     d["threshold"], _number(d["margin"], signed=True) if d["unit"] != "yes/no" else "–", verdict,
-                     d["certainty"]])
-    click.echo(_table(["rule", "title", "value", "threshold", "margin", "verdict", "threshold is"], rows, "llrrrll"))
-    click.echo("")
-    for v in verdicts:
-        d = v.to_dict()
-        note = f" [{d['note']}]" if d["note"] else ""
-        click.echo(f"{d['rule']}: {d['clause']} — {d['source']}{note}")
+    headers, rows, notes = _verdict_table([v.to_dict() for v in verdicts], lang)
+    click.echo(_table(headers, rows, "llrrrll",
+                      styles={_VERDICT_WORD(lang, "pass"): "green", _VERDICT_WORD(lang, "fail"): "bold red"}),
+               color=_rich() or None)  # click keeps the colour codes only when told the output is a terminal
+    click.echo(notes)
     if mc_result:
         click.echo("\n" + _render_mc(mc_result.to_dict()))
+
+
+def _VERDICT_WORD(lang: str, verdict: str) -> str:
+    from greenal.report.i18n import translator
+
+    return translator(lang)("verdict_" + verdict)
+
+
+def _verdict_table(verdicts: list[dict], lang: str) -> tuple[list[str], list[list], str]:
+    """Headers and rows of the verdict table (full titles) and each rule's clause, source and note,
+    wrapped to 100 columns; words from the message catalogue in `lang` (rule ids, units and
+    citations as written)."""
+    from greenal.report.i18n import translator
+
+    t = translator(lang)
+    rows = []
+    for d in verdicts:
+        verdict = t("verdict_" + d["verdict"]) + (f" ({t.term('grade', d['grade'])})" if d["grade"] else "")
+        value = "–" if d["value"] is None else (t("yes") if d["value"] >= 1 else t("no")) if d["unit"] == "yes/no" \
+            else f"{_number(d['value'], d['unit'])} {t.term('unit', d['unit'])}"
+        rows.append([d["rule"], d["title_zh" if lang == "zh" else "title_en"], value, t.text(d["threshold"]),
+                     _number(d["margin"], signed=True) if d["unit"] != "yes/no" else "–", verdict,
+                     t.term("certainty", d["certainty"])])
+    headers = [t("rule"), t("title"), t("value"), t("threshold"), t("margin"), t("verdict"), t("certainty")]
+    lines = [""]
+    for d in verdicts:
+        note = f" [{t.text(d['note'])}]" if d["note"] else ""
+        lines += textwrap.wrap(f"{d['rule']}: {d['clause']} — {d['source']}{note}", width=100,
+                               subsequent_indent="    ", break_long_words=False) or [""]
+    return headers, rows, "\n".join(lines)
 
 
 @main.command()
@@ -311,9 +384,12 @@ def report(ctx: click.Context, declaration: str, formats: str, lang: str, gwp: s
 
     chosen = parse_formats(formats)
     mc_args = _mc_args(mc, seed)
-    result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
+    with _progress("greenal: computing (the first run builds the Brightway project)…"):
+        result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
     mc_result = _monte_carlo(ctx, result, mc_args, gwp)
-    for path in write_reports(result, api.engine(ctx.obj["data_dir"]), chosen, lang, Path(out), gwp, mc=mc_result):
+    with _progress(f"greenal: rendering {', '.join(chosen)}…"):
+        written = write_reports(result, api.engine(ctx.obj["data_dir"]), chosen, lang, Path(out), gwp, mc=mc_result)
+    for path in written:
         click.echo(f"wrote {path}")
 
 

@@ -30,6 +30,16 @@ CONFIDENCE = {
     "estimate": "estimate, not read in a source",
 }
 STAGES = ("mining", "refining", "anode", "electrolysis", "casting", "recycling", "transport", "semi-fabrication")
+
+
+def in_stage_order(names):
+    """Stage names (or a mapping keyed by them) in life-cycle order, mining to transport; other
+    names (e.g. 'background') after them in their given order. Every output orders stages here."""
+    rank = {s: i for i, s in enumerate(STAGES)}
+    ordered = sorted(names, key=lambda n: rank.get(n, len(STAGES)))  # stable: unknowns keep their order
+    return {n: names[n] for n in ordered} if isinstance(names, dict) else ordered
+
+
 # stats_arrays uncertainty type ids for the distributions the data may declare.
 UNCERTAINTY_TYPES = {"lognormal": 2, "normal": 3, "uniform": 4, "triangular": 5}
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from greenal.inventory import Inventory, Route
+from greenal.inventory import Inventory, Route, in_stage_order
 from greenal.lca import cache
 
 # What a contribution is for (the "source" breakdown of issue 3 and the reports).
@@ -160,7 +160,7 @@ class Footprint:
             "product": self.name, "declared_unit": self.declared_unit, "gwp": gwp,
             "gwp_name": self.inventory.methods[gwp].name,
             "total_t_co2e": self.total_co2e_kg(gwp) * t,
-            "by_stage_t_co2e": {s: v * t for s, v in self.stage_co2e_kg(gwp).items()},
+            "by_stage_t_co2e": in_stage_order({s: v * t for s, v in self.stage_co2e_kg(gwp).items()}),
             "by_gas_t_co2e": {g: v * t for g, v in self.gas_co2e_kg(gwp).items()},
             "by_origin_t_co2e": {o: v * t for o, v in self.origin_co2e_kg(gwp).items()},
             "by_source_t_co2e": {s: v * t for s, v in self.co2e_kg_by("source", gwp).items()},

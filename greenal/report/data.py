@@ -7,12 +7,21 @@ import hashlib
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from greenal.inventory import CONFIDENCE
+from greenal.inventory import CONFIDENCE, in_stage_order
 from greenal.lca.engine import Engine
 from greenal.report.summary import declaration_document
-from greenal.standards.engine import Verdict
+from greenal.standards.engine import Verdict, electricity_basis, schemes
 
-STAGE_ORDER = ("mining", "refining", "anode", "electrolysis", "casting", "recycling", "transport")
+# Market claims a certificate may state (each rule a claim), and the product kinds a claim about
+# "aluminium" can be made for: metal, not alumina (a claim on aluminium applies to aluminium).
+CLAIM_SCHEMES = ("low-carbon", "asi", "cnia-green-electricity")
+CLAIM_PRODUCTS = ("primary-liquid", "primary-ingot", "recycled-ingot")
+# Criteria that make a claim only together (EU Taxonomy activity 3.8: direct emissions (a) AND
+# electricity (b), either 4a or 4b): rule -> groups of rules of which one each must also pass.
+CLAIM_TOGETHER = {"LC-3": (("LC-4a", "LC-4b"),), "LC-4a": (("LC-3",),), "LC-4b": (("LC-3",),)}
+ELECTROLYTIC = ("primary-liquid", "primary-ingot")  # GB/T 44905-2024: 1 t 原铝液 or 1 t 重熔用铝锭
+# Standards the footprint is quantified under, and the products each applies to (None: every product).
+STANDARDS = (("GB/T 24067-2024", None), ("GB/T 44905-2024", ELECTROLYTIC), ("ISO 14067:2018", None))
 
 
 def toolkit_version() -> str:
@@ -38,7 +47,13 @@ def provenance(engine: Engine, foreground) -> list[dict]:
         rows.append({"code": code, "name": process.name, "stage": process.stage or "background",
                      "amount": amount, "unit": process.unit, "file": process.file, "confidence": tags,
                      "sources": sorted({e.source.cite(inventory.sources) for e in process.exchanges})})
-    return rows
+    return in_stage_order_rows(rows)
+
+
+def in_stage_order_rows(rows: list[dict]) -> list[dict]:
+    """Rows with a 'stage' field in life-cycle order (stable within a stage)."""
+    order = {s: i for i, s in enumerate(in_stage_order(list(dict.fromkeys(r["stage"] for r in rows))))}
+    return sorted(rows, key=lambda r: order[r["stage"]])
 
 
 def contributions(result, inventory, gwp: str) -> list[dict]:
@@ -52,7 +67,58 @@ def contributions(result, inventory, gwp: str) -> list[dict]:
                     rows.append({"basis": basis, "stage": label.stage, "scope": label.scope, "source": label.source,
                                  "site_data": label.primary, "flow": flow, "gas": inventory.flows[flow].gas,
                                  "kg_per_t": float(mass), "t_co2e_per_t": float(mass) * cf[flow] / 1000})
-    return rows
+    return in_stage_order_rows(rows)
+
+
+def estimate_lines(engine: Engine, foreground, total_t: float, gwp: str) -> dict:
+    """Placeholder estimates in one place: each bundled process the result used with the lines
+    (exchanges) tagged 'estimate', and the CO2e those lines carry as a share of the market-based
+    total (amount used x the line's amount x the CO2e of one unit of its target, cradle to gate).
+    The shares can overlap where an estimated amount buys an estimated factor, so their sum is an
+    upper bound of the share resting on estimates."""
+    inventory = engine.inventory
+    cf = inventory.methods[gwp].factors
+    cf_vector = [cf[f] for f in inventory.flow_codes]
+    per_unit: dict[str, float] = {}
+
+    def co2e_kg_per_unit(code: str) -> float:  # cradle-to-gate CO2e of one unit of a process
+        if code not in per_unit:
+            if code in engine.background_index:
+                per_unit[code] = float(engine.unit_inventories[engine.background_index[code]] @ cf_vector)
+            else:
+                per_unit[code] = sum(line_kg(e) for e in inventory.processes[code].exchanges)
+        return per_unit[code]
+
+    def line_kg(e) -> float:
+        return e.amount * (cf[e.target] if e.kind == "biosphere" else co2e_kg_per_unit(e.target))
+
+    rows = []
+    for code, amount in engine.supply(foreground).items():
+        process = inventory.processes.get(code)
+        lines = [e for e in process.exchanges if e.confidence == "estimate"] if process else []
+        if lines:
+            t = amount * sum(line_kg(e) for e in lines) / 1000
+            rows.append({"code": code, "name": process.name, "stage": process.stage or "background",
+                         "lines": [e.target for e in lines], "t_co2e_per_t": t,
+                         "share": t / total_t if total_t else 0.0})
+    rows.sort(key=lambda r: -abs(r["t_co2e_per_t"]))
+    return {"rows": rows, "share_upper_bound": sum(r["share"] for r in rows)}
+
+
+def claims(verdicts: list[Verdict], product: str) -> list[dict]:
+    """The claims a certificate states: rules of the claim schemes that pass for a product they
+    apply to, on a threshold confirmed in a text (an unconfirmed threshold is no claim)."""
+    if product not in CLAIM_PRODUCTS:
+        return []
+    every = schemes()
+    passed = {v.rule.id for v in verdicts if v.verdict == "pass"}
+    complete = {v.rule.id for v in verdicts
+                if all(passed & set(group) for group in CLAIM_TOGETHER.get(v.rule.id, ()))}
+    return [{"rule": v.rule.id, "scheme": v.rule.scheme, "scheme_name": every[v.rule.scheme].name,
+             "title": v.rule.title, "value": v.value, "unit": v.rule.unit, "threshold": v.rule.threshold_text(),
+             "basis": electricity_basis(v.rule), "clause": v.rule.clause, "certainty": v.rule.certainty}
+            for v in verdicts if v.rule.scheme in CLAIM_SCHEMES and v.verdict == "pass"
+            and v.rule.certainty != "unconfirmed" and v.rule.id in complete]
 
 
 def unsplit_share_pct(footprint: dict, inventory) -> float:
@@ -69,8 +135,9 @@ def build(result, verdicts: list[Verdict], engine: Engine, gwp: str, created: dt
     input_hash = file_hash(decl.file)
     created = created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     location, market = document["location_based"], document["market_based"]
-    stages = [s for s in STAGE_ORDER if s in location["by_stage_t_co2e"] or s in market["by_stage_t_co2e"]]
+    stages = in_stage_order(list(dict.fromkeys([*location["by_stage_t_co2e"], *market["by_stage_t_co2e"]])))
     used = provenance(engine, result.market_foreground)
+    product = decl.product["kind"]
     return {
         **document,
         "gwp": gwp, "gwp_name": engine.inventory.methods[gwp].name,
@@ -85,6 +152,10 @@ def build(result, verdicts: list[Verdict], engine: Engine, gwp: str, created: dt
         "contributions": contributions(result, engine.inventory, gwp),
         "provenance": used,
         "estimates_used": [p["code"] for p in used if "estimate" in p["confidence"]],
+        "estimate_lines": estimate_lines(engine, result.market_foreground, market["total_t_co2e"], gwp),
+        "standards": [code for code, products in STANDARDS if products is None or product in products],
+        "claims": claims(verdicts, product),
+        "verification": None,  # filled from the certificate registry once it has verified the declaration
         "inputs": decl.to_mapping(),
         "toolkit_version": toolkit_version(),
         "data_version": engine.inventory.content_hash[:16],

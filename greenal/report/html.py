@@ -10,13 +10,7 @@ from markupsafe import Markup
 
 from greenal.paths import bundled
 from greenal.report import charts
-
-LANGS = ("zh", "en")
-
-
-@cache
-def messages() -> dict:
-    return yaml.safe_load((bundled("templates") / "messages.yaml").read_text(encoding="utf-8"))
+from greenal.report.i18n import LANGS, translator  # noqa: F401 (LANGS: the languages a report is written in)
 
 
 @cache
@@ -34,6 +28,11 @@ def number(value, digits: int | None = None, signed: bool = False) -> str:
 
 
 CSS_SAFE_PUNCTUATION = frozenset(" !#$%()*+,-./:;=?[]^_`{|}~")
+
+
+def percent(value, digits: int = 1) -> str:
+    """A share (0.123) as per cent (12.3 %)."""
+    return "–" if value is None else f"{100 * value:,.{digits}f} %"
 
 
 def css_string(value) -> Markup:
@@ -59,6 +58,8 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(bundled("templates")), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = number
+    env.filters["pct"] = percent
+    env.filters["notr"] = lambda value: Markup('<span translate="no">{}</span>').format(value)
     env.filters["css_string"] = css_string
     env.globals["charts"] = charts
     return env
@@ -66,11 +67,7 @@ def environment() -> jinja2.Environment:
 
 def render(report: dict, kind: str, lang: str) -> str:
     """kind: 'report' (the CFP study report) or 'certificate' (the assessment certificate)."""
-    catalogue = messages()
-
-    def t(key: str) -> str:
-        return catalogue[key][lang]
-
+    t = translator(lang)
     footer = f"{t('certificate_number')} {report['certificate_number']} · {report['created']}"
     return environment().get_template(f"{kind}.html.j2").render(
         r=report, lang=lang, t=t, footer=footer, assumptions=[a[lang] for a in assumptions()])

@@ -62,7 +62,7 @@ def _render(result, engine, formats: list[str], lang: str, stage: Path, gwp: str
             pdf.html_to_pdf(page, stage / f"{stem}-{lang}-{kind}.pdf", work_dir=stage)
             names.append(f"{stem}-{lang}-{kind}.pdf")
     if "xlsx" in formats:
-        workbook.results_workbook(report, stage / f"{stem}-{lang}.xlsx")
+        workbook.results_workbook(report, stage / f"{stem}-{lang}.xlsx", lang)
         names.append(f"{stem}-{lang}.xlsx")
     if "pact" in formats:
         (stage / f"{stem}.pact.json").write_text(json.dumps(pact.product_footprint(report), indent=2,

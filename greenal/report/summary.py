@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 
+from greenal.inventory import in_stage_order
 from greenal.lca.engine import Footprint
 from greenal.paths import bundled
 
@@ -21,8 +22,7 @@ def summary_html(results: dict[str, Footprint], gwp: str) -> str:
                                      autoescape=True, undefined=jinja2.StrictUndefined)
     rows = [(code, fp.to_dict(gwp)) for code, fp in results.items()]
     scale = max([d["total_t_co2e"] for _, d in rows] + [1e-9])
-    stages = [s for s in ("mining", "refining", "anode", "electrolysis", "casting", "recycling", "transport")
-              if any(s in d["by_stage_t_co2e"] for _, d in rows)]
+    stages = in_stage_order({s for _, d in rows for s in d["by_stage_t_co2e"]})
     gases = sorted({g for _, d in rows for g in d["by_gas_t_co2e"]})
     return environment.get_template("summary.html.j2").render(rows=rows, scale=scale, stages=stages, gases=gases,
                                                                gwp=gwp, results=results)

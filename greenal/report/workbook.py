@@ -11,6 +11,7 @@ from greenal.declaration.fields import SECTIONS
 from greenal.declaration.model import flatten
 from greenal.files import atomic_target
 from greenal.report.cells import cell_text, text_stays_text
+from greenal.report.i18n import translator
 from greenal.report.pact import CN_CODES
 from greenal.standards.cbam import DEFAULT_CELL, default_with_markup
 from greenal.standards.engine import data_value, scheme_data
@@ -42,39 +43,48 @@ def _save(book: Workbook, path: Path) -> Path:
     return Path(path)
 
 
-def results_workbook(report: dict, path: Path) -> Path:
+def results_workbook(report: dict, path: Path, lang: str = "en") -> Path:
+    """Summary, results (long table), verdicts, provenance and inputs; labels from the message
+    catalogue in `lang`, codes (rule ids, flows, process codes) as written."""
+    t = translator(lang)
     book = Workbook()
     summary = book.active
-    summary.title = "summary"
+    summary.title = t("wb.sheet_summary")
     loc, mkt = report["location_based"], report["market_based"]
-    _table(summary, ["item", "value", "unit"], [
-        ["declarant", report["declarant"], ""], ["unified social credit code", report["uscc"], ""],
-        ["product", report["product"], ""], ["declared unit", "1", "t"],
-        ["period start", report["period"]["start"], ""], ["period end", report["period"]["end"], ""],
-        ["GWP set", report["gwp_name"], ""],
-        ["footprint, location-based", loc["total_t_co2e"], "t CO2e/t"],
-        ["footprint, market-based", mkt["total_t_co2e"], "t CO2e/t"],
-        ["primary (site) data share, market-based", mkt["primary_data_share"], "fraction"],
-        ["scope 2, official factors, location-based", report["electricity"]["scope2_official_t_per_t"]["location"], "t CO2/t"],
-        ["scope 2, official factors, market-based", report["electricity"]["scope2_official_t_per_t"]["market"], "t CO2/t"],
-        ["site electricity", report["electricity"]["site_kwh_per_t"], "kWh/t"],
-        ["share given as CO2e only (not split by gas in the source), market-based", report["unsplit_share_pct"]["market"], "%"],
-        ["certificate number", report["certificate_number"], ""], ["input SHA-256", report["input_hash"], ""],
-        ["data version", report["data_version"], ""], ["greenal version", report["toolkit_version"], ""],
-        ["generated", report["created"], "UTC"]], [44, 70, 12])
-    _table(book.create_sheet("results"),
-           ["basis", "stage", "scope", "source", "site data", "flow", "gas", "mass [kg/t]", "CO2e [t CO2e/t]"],
-           [[c["basis"], c["stage"], c["scope"], c["source"], "yes" if c["site_data"] else "no", c["flow"], c["gas"],
+    e = report["electricity"]
+    rows = [
+        ("declarant", report["declarant"], ""), ("uscc", report["uscc"], ""),
+        ("product", t.term("product", report["product"]), ""), ("declared_unit", "1", "t"),
+        ("period_start", report["period"]["start"], ""), ("period_end", report["period"]["end"], ""),
+        ("gwp_set", report["gwp_name"], ""),
+        ("footprint_location", loc["total_t_co2e"], "t CO2e/t"), ("footprint_market", mkt["total_t_co2e"], "t CO2e/t"),
+        ("primary_share_market", mkt["primary_data_share"], t("wb.fraction")),
+        ("scope2_official_location", e["scope2_official_t_per_t"]["location"], "t CO2/t"),
+        ("scope2_official_market", e["scope2_official_t_per_t"]["market"], "t CO2/t"),
+        ("site_electricity", e["site_kwh_per_t"], "kWh/t"),
+        ("unsplit_share_market", report["unsplit_share_pct"]["market"], "%"),
+        ("certificate_number", report["certificate_number"], ""), ("input_hash", report["input_hash"], ""),
+        ("data_version", report["data_version"], ""), ("toolkit_version", report["toolkit_version"], ""),
+        ("generated", report["created"], "UTC")]
+    _table(summary, [t("wb.item"), t("value"), t("wb.unit")], [[t(f"wb.{k}"), v, u] for k, v, u in rows], [44, 70, 12])
+    _table(book.create_sheet(t("wb.sheet_results")),
+           [t("wb.basis"), t("stage"), t("scope"), t("source"), t("wb.site_data"), t("wb.flow"), t("gas"),
+            f"{t('wb.mass')} [kg/t]", f"CO2e [t CO2e/t]"],
+           [[t.term("basis", c["basis"]), t.term("stage", c["stage"]), t.term("scope", f"scope {c['scope']}"),
+             t.term("source", c["source"]), t("yes") if c["site_data"] else t("no"), c["flow"], c["gas"],
              c["kg_per_t"], c["t_co2e_per_t"]] for c in report["contributions"]], [16, 14, 8, 14, 10, 16, 16, 16, 18])
-    _table(book.create_sheet("verdicts"),
-           ["rule", "scheme", "title (zh)", "title (en)", "value", "unit", "threshold", "margin", "verdict", "grade",
-            "clause", "source", "threshold certainty", "note"],
-           [[v["rule"], v["scheme"], v["title_zh"], v["title_en"], v["value"], v["unit"], v["threshold"], v["margin"],
-             v["verdict"], v["grade"], v["clause"], v["source"], v["certainty"], v["note"]] for v in report["verdicts"]],
+    _table(book.create_sheet(t("wb.sheet_verdicts")),
+           [t("rule"), t("wb.scheme"), t("wb.title_zh"), t("wb.title_en"), t("value"), t("wb.unit"), t("threshold"),
+            t("margin"), t("verdict"), t("wb.grade"), t("clause"), t("references"), t("certainty"), t("wb.note")],
+           [[v["rule"], v["scheme"], v["title_zh"], v["title_en"], v["value"], t.term("unit", v["unit"]),
+             t.text(v["threshold"]), v["margin"], t("verdict_" + v["verdict"]), t.term("grade", v["grade"]), v["clause"],
+             v["source"], t.term("certainty", v["certainty"]), t.text(v["note"])] for v in report["verdicts"]],
            [10, 14, 30, 36, 14, 14, 18, 12, 16, 12, 40, 50, 14, 40])
-    _table(book.create_sheet("provenance"), ["process", "code", "stage", "amount", "unit", "confidence", "sources", "file"],
-           [[p["name"], p["code"], p["stage"], p["amount"], p["unit"], ", ".join(p["confidence"]), "; ".join(p["sources"]),
-             p["file"]] for p in report["provenance"]], [50, 34, 12, 14, 8, 22, 90, 36])
+    _table(book.create_sheet(t("wb.sheet_provenance")),
+           [t("process"), t("wb.code"), t("stage"), t("amount"), t("wb.unit"), t("confidence"), t("references"), t("wb.file")],
+           [[p["name"], p["code"], t.term("stage", p["stage"]), p["amount"], p["unit"],
+             ", ".join(t.term("confidence", c) for c in p["confidence"]), "; ".join(p["sources"]), p["file"]]
+            for p in report["provenance"]], [50, 34, 12, 14, 8, 22, 90, 36])
     units = {(name, f.key): f.unit for name, section in SECTIONS.items() for f in section.fields}
     inputs = []
     for section, record in report["inputs"].items():
@@ -85,7 +95,8 @@ def results_workbook(report: dict, path: Path) -> Path:
         elif isinstance(record, dict):
             inputs += [[section, key, value if isinstance(value, (int, float, str)) else str(value),
                         units.get((section, key), "")] for key, value in flatten(record).items()]
-    _table(book.create_sheet("inputs"), ["section", "field", "value as read", "unit"], inputs, [18, 34, 40, 16])
+    _table(book.create_sheet(t("wb.sheet_inputs")), [t("wb.section"), t("wb.field"), t("wb.value_as_read"), t("wb.unit")],
+           inputs, [18, 34, 40, 16])
     uncertainty_sheets(book, report)
     return _save(book, path)
 
