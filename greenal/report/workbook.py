@@ -69,7 +69,7 @@ def results_workbook(report: dict, path: Path, lang: str = "en") -> Path:
     _table(summary, [t("wb.item"), t("value"), t("wb.unit")], [[t(f"wb.{k}"), v, u] for k, v, u in rows], [44, 70, 12])
     _table(book.create_sheet(t("wb.sheet_results")),
            [t("wb.basis"), t("stage"), t("scope"), t("source"), t("wb.site_data"), t("wb.flow"), t("gas"),
-            f"{t('wb.mass')} [kg/t]", f"CO2e [t CO2e/t]"],
+            f"{t('wb.mass')} [kg/t]", "CO2e [t CO2e/t]"],
            [[t.term("basis", c["basis"]), t.term("stage", c["stage"]), t.term("scope", f"scope {c['scope']}"),
              t.term("source", c["source"]), t("yes") if c["site_data"] else t("no"), c["flow"], c["gas"],
              c["kg_per_t"], c["t_co2e_per_t"]] for c in report["contributions"]], [16, 14, 8, 14, 10, 16, 16, 16, 18])
