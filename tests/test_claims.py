@@ -251,7 +251,7 @@ def test_unsplit_co2e_share_is_stated(engine, tmp_path):
 def test_every_verdict_note_has_both_languages():
     import re
 
-    from greenal.report.html import messages
+    from greenal.report.i18n import messages
 
     catalogue = messages()
     keys = set()

@@ -20,6 +20,7 @@ from greenal.declaration.fields import PRODUCTS
 from greenal.errors import DataError, InputError, yaml_error
 from greenal.inventory import bundled_inventory
 from greenal.paths import bundled
+from greenal.report.i18n import catalogue  # the one message catalogue
 
 TESTS = ("max", "min", "grade", "info", "combined")
 LANGS = ("zh", "en")
@@ -29,11 +30,6 @@ CERTAINTY = {"confirmed": "confirmed in the official text or a faithful public c
 VERDICTS = ("pass", "fail", "not applicable", "insufficient data", "information")
 
 
-@cache
-def _catalogue() -> dict:
-    return yaml.safe_load((bundled("templates") / "messages.yaml").read_text(encoding="utf-8"))
-
-
 @dataclass(frozen=True)
 class Note:
     """A verdict note: a key of templates/messages.yaml and its parameters."""
@@ -41,7 +37,7 @@ class Note:
     params: tuple = ()  # (name, value) pairs
 
     def text(self, lang: str = "en") -> str:
-        return _catalogue()[self.key][lang].format(**dict(self.params))
+        return catalogue()[self.key][lang].format(**dict(self.params))
 
 
 def note(key: str, **params) -> Note:
