@@ -362,7 +362,8 @@ def _verdict_table(verdicts: list[dict], lang: str) -> tuple[list[str], list[lis
     headers = [t("rule"), t("title"), t("value"), t("threshold"), t("margin"), t("verdict"), t("certainty")]
     lines = [""]
     for d in verdicts:
-        note = f" [{t.text(d['note'])}]" if d["note"] else ""
+        note = d.get(f"note_{lang}") or (t.text(d["note"]) if d["note"] else "")
+        note = f" [{note}]" if note else ""
         lines += textwrap.wrap(f"{d['rule']}: {d['clause']} — {d['source']}{note}", width=100,
                                subsequent_indent="    ", break_long_words=False) or [""]
     return headers, rows, "\n".join(lines)

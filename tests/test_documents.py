@@ -34,6 +34,7 @@ ALLOWED = {
     "A", "B",  # environmental performance grades (环保绩效A级)
 }
 CODE = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+[a-z]?"  # rule ids (LC-4a, CETS-AG-04.01-V01-2024 parts)
+                  r"|[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d[a-z0-9-]*"  # the declarant's own ids (captive-units-1-6)
                   r"|[a-z_]+(?:\.[a-z_]+)+"  # field paths (product.cutoff_total_pct)
                   r"|[A-Z]+(?:-[A-Z0-9.]+)+"  # document codes (CETS-AG-04.01-V01-2024)
                   r"|[A-Z]{2,}[A-Z0-9]*"  # acronyms and codes (GX, NDRC, CETS, CNIA)

@@ -97,11 +97,11 @@ def results_workbook(report: dict, path: Path, lang: str = "en") -> Path:
                         units.get((section, key), "")] for key, value in flatten(record).items()]
     _table(book.create_sheet(t("wb.sheet_inputs")), [t("wb.section"), t("wb.field"), t("wb.value_as_read"), t("wb.unit")],
            inputs, [18, 34, 40, 16])
-    uncertainty_sheets(book, report)
+    uncertainty_sheets(book, report, t)
     return _save(book, path)
 
 
-def uncertainty_sheets(book: Workbook, report: dict) -> None:
+def uncertainty_sheets(book: Workbook, report: dict, t) -> None:
     """Monte Carlo (when run), sensitivity and data quality sheets (issue 13)."""
     mc = report.get("monte_carlo")
     if mc:
@@ -125,9 +125,12 @@ def uncertainty_sheets(book: Workbook, report: dict) -> None:
     quality = report.get("data_quality")
     if quality:
         keys = ["reliability", "completeness", "temporal", "geographical", "technological"]
-        rows = [["product (CO2e-weighted)", "", *[quality["product"].get(k) for k in keys], quality["product"].get("dqr"), ""]]
-        rows += [[x["description"], x["origin"], *[x[k] for k in keys], x["dqr"], x["t_co2e_per_t"]] for x in quality["lines"]]
-        _table(book.create_sheet("data quality"), ["line", "data source", *keys, "DQR", "t CO2e/t (market)"], rows,
+        rows = [[t("wb.product_weighted"), "", *[quality["product"].get(k) for k in keys],
+                 quality["product"].get("dqr"), ""]]
+        rows += [[x["description"], t.term("origin", x["origin"]), *[x[k] for k in keys], x["dqr"], x["t_co2e_per_t"]]
+                 for x in quality["lines"]]
+        _table(book.create_sheet(t("wb.sheet_data_quality")),
+               [t("wb.line"), t("dqr_origin"), *[t(f"dqi_{k}") for k in keys], "DQR", t("wb.t_co2e_market")], rows,
                [60, 16, 12, 12, 12, 12, 12, 8, 16])
 
 

@@ -48,7 +48,7 @@ def _captive_outside(compute):
         captive = [s for s in ctx.decl.supplies if s.kind.startswith("captive")]
         if isinstance(value, Missing) or not captive:
             return value
-        plants = ", ".join(f"{s.id} {s.kind} {s.mwh:,.0f} MWh" for s in captive)
+        plants = ", ".join(f"{s.id} {s.mwh:,.0f} MWh" for s in captive)
         return Finding(value, (note("note_cets_captive_outside", plants=plants),))
     return with_note
 

@@ -37,7 +37,19 @@ class Note:
     params: tuple = ()  # (name, value) pairs
 
     def text(self, lang: str = "en") -> str:
-        return catalogue()[self.key][lang].format(**dict(self.params))
+        params = dict(self.params)
+        if lang != "en":  # coded lists (products, provinces) and model prose in the note's language
+            from greenal.report.i18n import translator
+
+            t = translator(lang)
+            params = {k: t.term(NOTE_TERMS[k], v) if k in NOTE_TERMS and "," not in str(v)
+                      else t._group(f"term_{NOTE_TERMS[k]}", str(v)) if k in NOTE_TERMS
+                      else t.text(v) if isinstance(v, str) else v for k, v in params.items()}
+        return catalogue()[self.key][lang].format(**params)
+
+
+# note parameters that hold codes, and the catalogue kind of their terms
+NOTE_TERMS = {"products": "product", "provinces": "province", "declared": "route", "route": "route"}
 
 
 def note(key: str, **params) -> Note:
