@@ -2,7 +2,6 @@
 products with their scrap loops, per-shipment answers and the claims ledger. Expected values are
 computed here by hand from the inventories' sourced numbers (EA EPR 2018 remelting, AA
 post-consumer recycling, US DMFA extrusion) and the per-unit factors of the background."""
-import copy
 import json
 import subprocess
 import sys
