@@ -60,7 +60,7 @@ def test_alumina_gets_not_applicable_on_every_per_tonne_of_aluminium_claim(engin
         v = verdicts[rule_id]
         assert v.verdict == "not applicable", rule_id
         assert PRIMARY in v.note, rule_id
-        assert "primary-liquid" in v.to_dict()["note_zh"] and "仅适用于" in v.to_dict()["note_zh"]
+        assert "原铝液" in v.to_dict()["note_zh"] and "仅适用于" in v.to_dict()["note_zh"]
     # alumina is not a CBAM good at all (not a precursor either)
     assert all(verdicts[f"CBAM-{i}"].verdict == "not applicable" for i in range(1, 9))
     # the refinery's own rules still apply
