@@ -448,3 +448,20 @@ def test_the_excel_form_reads_into_the_same_product(engine, tmp_path):
     write_form(data, tmp_path / "bad.xlsx")
     with pytest.raises(InputError, match=r"sheet 'alloying' cell B2"):
         read_product(tmp_path / "bad.xlsx")
+
+
+def test_a_missing_supplier_file_is_named_at_the_declarations_field(engine, tmp_path):
+    """Found by the fuzzer: the error names the declaration and its field, not only the missing file."""
+    import yaml
+
+    from greenal.errors import InputError
+    from greenal.model.site import declaration_footprint as compute
+    from greenal.declaration.yaml_io import read_yaml
+
+    data = yaml.safe_load((ROOT / "examples" / "guangxi-smelter.yaml").read_text(encoding="utf-8"))
+    data["product"]["alumina_supplier_file"] = "own"
+    path = tmp_path / "plant.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        compute(engine, read_yaml(path))
+    assert caught.value.file == str(path) and caught.value.where.startswith("product.alumina_supplier_file")

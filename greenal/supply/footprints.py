@@ -276,7 +276,11 @@ def declaration_suppliers(decl) -> dict[str, SupplierFootprint]:
         if decl.product.get(f"{kind}_from") == "own":
             raise InputError(decl.file, where, "own", f"a bought {kind} (product.{kind}_from is 'own')")
         if "file" in given:
-            found = read_greenal_result(base / str(given["file"]), f"{kind}-supplier", kind)
+            try:
+                found = read_greenal_result(base / str(given["file"]), f"{kind}-supplier", kind)
+            except InputError as exc:  # named at the declaration's field, the file's own problem as the hint
+                raise InputError(decl.file, where, given["file"], "a supplier's greenal result or PACT JSON file",
+                                 str(exc)) from None
         else:
             found = declared(f"{kind}-supplier", kind, given["kg_co2e_per_t"], given.get("evidence"), decl.file, where)
         out[INPUT_STAGES[kind]] = found
