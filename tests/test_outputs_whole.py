@@ -264,3 +264,11 @@ def test_slug_is_safe_for_file_systems():
 def test_output_stem_when_the_name_has_no_letters(engine):
     result = hostile_result(engine, "../..")
     assert output_stem(result.declaration) == "declarant-recycled-ingot-2024"
+
+
+def test_pdf_into_a_relative_out_folder(engine, tmp_path, monkeypatch):
+    """`make demo` writes to out/demo: a relative folder must work for the PDF step too."""
+    monkeypatch.chdir(tmp_path)
+    result = declaration_footprint(engine, read_yaml(SMELTER))
+    written = write_reports(result, engine, ["pdf"], "en", Path("out") / "demo")
+    assert written and all(p.read_bytes()[:5] == b"%PDF-" for p in written)

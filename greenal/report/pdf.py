@@ -64,9 +64,10 @@ def html_to_pdf(html: str, path: Path, work_dir: Path | None = None) -> Path:
     check_cjk_font()
     executable = browser()
     with temp_dir(work_dir, "chromium") as tmp:
+        tmp = Path(tmp).resolve()  # an --out given as a relative folder: Chromium needs absolute paths
         page = tmp / "report.html"
         page.write_text(html, encoding="utf-8")
-        with atomic_target(Path(path)) as target:
+        with atomic_target(Path(path).resolve()) as target:
             try:
                 done = _run_group([executable, *FLAGS, f"--user-data-dir={tmp / 'profile'}",
                                    f"--print-to-pdf={target}", page.as_uri()], TIMEOUT_S)
