@@ -33,7 +33,7 @@ def to_brightway(engine: Engine, foregrounds: dict[str, Foreground], data_dir: P
         prefix = activity_prefix(name)
         own = {row.code for row in foreground.rows}
 
-        def key(target: str) -> tuple[str, str]:
+        def key(target: str, prefix: str = prefix, own: set = own) -> tuple[str, str]:
             return (FOREGROUND_DB, f"{prefix}:{target}") if target in own else (bw.TECHNOSPHERE_DB, target)
 
         for row in foreground.rows:

@@ -75,7 +75,6 @@ SCHEME_TECHNOLOGIES = {
            "geothermal", "biomass-dedicated"),
 }
 CHINESE_SCHEMES = ("GEC", "green-power-trade")
-NON_FOSSIL = tuple(dict.fromkeys(t for techs in SCHEME_TECHNOLOGIES.values() for t in techs))
 SERIAL = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
 SERIAL_SEPARATORS = re.compile(r"[\s\-_./:]+")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
