@@ -27,6 +27,8 @@ class User(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     name: Mapped[str] = mapped_column(String(200))
     created: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str | None] = mapped_column(String(300))  # web log-in (scrypt); None: none
+    role: Mapped[str | None] = mapped_column(String(16))  # producer | verifier | admin
 
 
 class SigningKey(Base):
@@ -126,6 +128,56 @@ class AuditEntry(Base):
     row_hash: Mapped[str | None] = mapped_column(String(64))  # None: the row was deleted
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ApiClient(Base):
+    """A PACT API client (OAuth2 client credentials); only the secret's hash is stored."""
+    __tablename__ = "api_clients"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(100), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(300))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    created: Mapped[str] = mapped_column(String(32))
+    revoked: Mapped[str | None] = mapped_column(String(32))
+
+
+class PublishedFootprint(Base):
+    """A PACT v3 ProductFootprint served by the API (an issued certificate's or a shipment's)."""
+    __tablename__ = "published_footprints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pf_id: Mapped[str] = mapped_column(String(36), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    source: Mapped[str] = mapped_column(String(16))  # certificate | shipment | product
+    source_ref: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))  # Active | Deprecated
+    product_ids: Mapped[str] = mapped_column(Text)  # JSON list
+    company_ids: Mapped[str] = mapped_column(Text)  # JSON list
+    geography: Mapped[str] = mapped_column(Text)  # JSON list
+    classifications: Mapped[str] = mapped_column(Text)  # JSON list
+    valid_from: Mapped[str | None] = mapped_column(String(32))
+    valid_until: Mapped[str | None] = mapped_column(String(32))
+    document: Mapped[str] = mapped_column(Text)
+    created: Mapped[str] = mapped_column(String(32))
+
+
+class PactEvent(Base):
+    __tablename__ = "pact_events"
+    __table_args__ = (UniqueConstraint("client_id", "event_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(100))
+    client_id: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # received | fulfilled | rejected
+    response: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[str] = mapped_column(String(32))
+
+
+class ServiceSetting(Base):
+    """Settings every worker reads (e.g. the token-signing secret), so workers stay stateless."""
+    __tablename__ = "service_settings"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 TRACKED = (Organisation, User, SigningKey, Declaration, DeclarationVersion, Claim, Certificate, Revocation)
