@@ -1,6 +1,6 @@
 """Products down the chain: cast metal from a declared charge (primary metal of a named origin or
 supplier footprint, pre- and post-consumer scrap, alloying elements), and semi-finished products
-(extrusion, anodised extrusion, rolled sheet, foil) with their forming yields.
+(extrusion, anodised extrusion, rolled sheet, foil, wire rod, castings) with their forming yields.
 
 Per tonne of the final product, each forming step buys 1/yield t of its input (inventories/semis/);
 the process scrap, (1/yield - 1) t per t out, is run-around scrap (厂内返回料): it goes back to the
@@ -26,13 +26,17 @@ from greenal.supply.footprints import SOURCE_LABEL, SupplierFootprint, read_supp
 SCHEMA_VERSION = 1
 # kind -> forming steps from the final product back to the cast metal (inventories/semis/)
 STEPS = {"ingot": (), "billet": (), "slab": (), "extrusion": ("semis-extrusion",),
-         "sheet": ("semis-rolling-sheet",), "foil": ("semis-rolling-foil", "semis-rolling-sheet")}
+         "sheet": ("semis-rolling-sheet",), "foil": ("semis-rolling-foil", "semis-rolling-sheet"),
+         "wire-rod": ("semis-wire-rod",), "casting": ("semis-shape-casting",)}
+# kind -> the supplier input its bought metal is (a rod line is fed liquid metal, a foundry alloy ingot)
 CAST_INPUT = {"ingot": "primary-ingot", "billet": "billet", "slab": "slab", "extrusion": "billet",
-              "sheet": "slab", "foil": "slab"}
+              "sheet": "slab", "foil": "slab", "wire-rod": "liquid-metal", "casting": "remelt-ingot"}
 ANODISING = "semis-anodising"
-# Combined Nomenclature headings of the products (7601 unwrought, 7604 profiles, 7606 plates and
-# sheets > 0.2 mm, 7607 foil <= 0.2 mm).
-CN_CODES = {"ingot": "7601", "billet": "7601", "slab": "7601", "extrusion": "7604", "sheet": "7606", "foil": "7607"}
+# Combined Nomenclature headings of the products (7601 unwrought, 7604 profiles, 7605 wire (rod of
+# cross-section > 7 mm: 7605 11 / 7605 21), 7606 plates and sheets > 0.2 mm, 7607 foil <= 0.2 mm,
+# 7616 other articles of aluminium (castings); a product file may give the full CN code).
+CN_CODES = {"ingot": "7601", "billet": "7601", "slab": "7601", "extrusion": "7604", "sheet": "7606", "foil": "7607",
+            "wire-rod": "7605", "casting": "7616"}
 # charge material -> (melt process, solid?, supplier input kind it may take, recycled class)
 CHARGE = {
     "post-consumer-scrap": ("recycling-post-consumer", None, "post-consumer"),
@@ -424,7 +428,7 @@ def _cast_row(b: _Builder, run_around_t_per_t: float) -> tuple[ForegroundRow, di
         code = f"material-alloying-{element}"
         lines.append(Line(code, kg / 1000, Label("casting", "materials", 3, False)))
         b.inputs.setdefault(code, {"input": f"alloying element {element}", "basis": "default", "process": code,
-                                   "name": p[code].name, "confidence": "estimate"})
+                                   "name": p[code].name, "confidence": p[code].exchanges[0].confidence})
     return (ForegroundRow("product:cast", "casting", lines, emissions),
             {"bought_charge_t_per_t_cast": bought_t, "charged_t_per_t_cast": charged,
              "cast_from_run_around_t_per_t_cast": cast_from_run_around})

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from greenal.errors import InputError
 from greenal.lca.engine import Engine
+from greenal.supply.cbam import CbamSplit, cbam_split
 from greenal.supply.ledger import Ledger
 from greenal.supply.pact import product_pact
 from greenal.supply.products import ProductResult, ProductSpec, product_footprint, read_product
@@ -222,6 +223,7 @@ def run_shipments(engine: Engine, path: str | os.PathLike, product_files=(), gwp
         products[spec.id] = spec
     results: dict[str, ProductResult] = {}
     totals: dict[str, tuple[float, float]] = {}
+    splits: dict[str, CbamSplit] = {}
     ledger, out, by_product, cbam = Ledger(), [], {}, {}
     bar = _progress(progress)
     try:
@@ -229,7 +231,9 @@ def run_shipments(engine: Engine, path: str | os.PathLike, product_files=(), gwp
             if spec.id not in results:
                 results[spec.id] = product_footprint(engine, spec)
                 totals[spec.id] = (results[spec.id].location.total_co2e_kg(gwp), results[spec.id].market.total_co2e_kg(gwp))
+                splits[spec.id] = cbam_split(engine, spec)
             loc, mkt = totals[spec.id]
+            split = splits[spec.id]
             producer = spec.producer.get("uscc") or spec.producer["name"]
             ledger.add(producer, spec.id, f"{spec.period_start}/{spec.period_end}", spec.low_carbon_t, shipment.id,
                        shipment.delivered, shipment.claimed_low_carbon_t)
@@ -243,18 +247,26 @@ def run_shipments(engine: Engine, path: str | os.PathLike, product_files=(), gwp
             by_product.setdefault(spec.id, []).append(shipment.id)
             key = (shipment.cn_code, spec.producer["name"])
             entry = cbam.setdefault(key, {"cn_code": key[0], "installation": key[1], "shipments": 0, "mass_t": 0.0,
-                                          "embedded_t_co2e": 0.0})
+                                          "direct_t_co2e": 0.0, "indirect_t_co2e": 0.0, "electricity_mwh": 0.0,
+                                          "products": set(), "notes": set()})
             entry["shipments"] += 1
             entry["mass_t"] += shipment.mass_t
-            entry["embedded_t_co2e"] += loc * shipment.mass_t / 1000
+            entry["direct_t_co2e"] += split.direct_t_per_t * shipment.mass_t
+            entry["indirect_t_co2e"] += split.indirect_t_per_t * shipment.mass_t
+            entry["electricity_mwh"] += split.electricity_mwh_per_t * shipment.mass_t
+            entry["products"].add(spec.id)
+            entry["notes"].update(split.notes)
     finally:
         if bar is not None:
             bar.close()
     ledger.check(str(path))
     for entry in cbam.values():
-        entry["specific_t_co2e_per_t"] = entry["embedded_t_co2e"] / entry["mass_t"]
-        entry["basis"] = ("cradle-to-gate embedded emissions, location-based life-cycle electricity; "
-                          "not the CBAM direct/indirect split")
+        # specific embedded emissions of the CN code from the installation, mass-weighted over its
+        # shipments (Regulation 2023/956 Annex IV; greenal/supply/cbam.py)
+        entry["direct_t_co2e_per_t"] = entry["direct_t_co2e"] / entry["mass_t"]
+        entry["indirect_t_co2e_per_t"] = entry["indirect_t_co2e"] / entry["mass_t"]
+        entry["products"] = " ".join(sorted(entry["products"]))
+        entry["notes"] = "; ".join(sorted(entry["notes"]))
     return ShipmentRun(out, results, by_product, list(cbam.values()), ledger.rows())
 
 
