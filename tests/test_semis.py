@@ -12,7 +12,7 @@ import pytest
 from greenal.supply.cbam import cbam_split
 from greenal.supply.products import product_footprint, read_product
 from greenal.supply.variants import Change, variant_totals
-from tests.test_supply import ELECTRICITY_KG_PER_KWH, GWP, POWER, product_file, unit_co2e
+from test_supply import ELECTRICITY_KG_PER_KWH, GWP, POWER, product_file, unit_co2e
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "supply"
 # EA EPR 2018 remelting of process scrap, per t cast (inventories/recycling)

@@ -63,7 +63,8 @@ def variant_totals(engine: Engine, foreground: Foreground, changes: list[Change]
         j = rows[change.consumer]
         amounts = np.asarray(change.amounts, dtype=float)
         if change.target in rows:
-            link_changes.append((rows[change.target], j, amounts - foreground.input_amount(change.consumer, change.target)))
+            delta = amounts - foreground.input_amount(change.consumer, change.target)
+            link_changes.append((rows[change.target], j, delta))
         elif change.target in engine.background_index:
             unit = background_co2e[engine.background_index[change.target]]
             own[:, j] += (amounts - foreground.input_amount(change.consumer, change.target)) * unit
