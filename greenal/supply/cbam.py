@@ -72,7 +72,7 @@ def cbam_split(engine: Engine, spec: ProductSpec, foreground: Foreground | None 
         foreground = product_foreground(engine, spec, "location")[0]
     scaling = engine.scaling(foreground)
     factor, factor_note = grid_factor_kg_per_kwh(engine, spec)
-    own = precursor = supplier = kwh = 0.0
+    own = precursor = supplier = kwh = precursor_kwh = 0.0
     for row in foreground.rows:
         if not _inside(row.code, row.stage):
             continue
@@ -87,6 +87,8 @@ def cbam_split(engine: Engine, spec: ProductSpec, foreground: Foreground | None 
             target = line.target
             if target.startswith("electricity-"):
                 kwh += s * line.amount
+                if not row.code.startswith(OWN_ROWS):
+                    precursor_kwh += s * line.amount
             elif target.startswith("fuel-") and target.endswith("-burned") and target in processes:
                 # a default process's fuel burned on site: its combustion is direct
                 kg += line.amount * sum(e.amount * cf[e.target] for e in processes[target].emissions)
@@ -98,6 +100,9 @@ def cbam_split(engine: Engine, spec: ProductSpec, foreground: Foreground | None 
              "unwrought-aluminium precursor inside the smelter or recycler boundary (anode, electrolysis, casting, "
              "remelting); alumina is no CBAM precursor",
              "from 2026 aluminium goods carry direct emissions only (Regulation 2023/956 Annex II)"]
+    if precursor_kwh:
+        notes.append(f"default precursor: its {precursor_kwh / 1000:.3f} MWh per t at the same country grid factor "
+                     "(a smelter's own plant would use its own factor, direct technical link)")
     if supplier:
         notes.append(f"{SOURCE_LABEL} precursor: its whole PCF counted as direct embedded emissions "
                      "(the PCF does not split direct from indirect; errs high)")
