@@ -110,7 +110,8 @@ def test_pre_consumer_scrap_follows_the_declared_rule(engine, tmp_path):
     # pre-consumer-primary: the 0.4 share of the charge carries the default primary ingot's footprint
     bought = 1 / (1 / 1.019)
     ingot = engine.route_footprint("cn-average").total_co2e_kg(GWP)
-    assert primary.market.total_co2e_kg(GWP) - cut.market.total_co2e_kg(GWP) == pytest.approx(0.4 * bought * ingot, rel=1e-6)
+    assert primary.market.total_co2e_kg(GWP) - cut.market.total_co2e_kg(GWP) == \
+        pytest.approx(0.4 * bought * ingot, rel=1e-6)
     assert cut.recycled_content_pct["pre_consumer"] == pytest.approx(40.0)
 
 
@@ -194,7 +195,8 @@ def test_extrusion_route_by_hand_with_run_around_scrap(engine, tmp_path):
         tmp_path, {"id": "ext-a", "kind": "extrusion", "casting": "own", "electricity_supplier": "ppa",
                    "anodised": True},
         charge=[{"material": "primary-ingot", "share": 1.0, "supplier": "s"}],
-        suppliers=[{"id": "s", "input": "primary-ingot", "kg_co2e_per_t": 6000, "evidence": "verified PCF 2024"}, POWER],
+        suppliers=[{"id": "s", "input": "primary-ingot", "kg_co2e_per_t": 6000, "evidence": "verified PCF 2024"},
+                   POWER],
         name="a.yaml")))
     assert anodised.market.total_co2e_kg(GWP) - expected == pytest.approx(2780 * ELECTRICITY_KG_PER_KWH, rel=1e-9)
 
@@ -328,7 +330,8 @@ def test_smelter_declaration_takes_a_suppliers_alumina_footprint(engine):
                   if e.target == "refining-alumina-cn-diasporic")  # alumina per t Al, not declared here
     for basis in ("location", "market"):
         before, after = getattr(default, basis), getattr(supplied, basis)
-        assert after.total_co2e_kg(GWP) - before.total_co2e_kg(GWP) == pytest.approx(tonnes * (900.0 - alumina), rel=1e-9)
+        assert after.total_co2e_kg(GWP) - before.total_co2e_kg(GWP) == \
+            pytest.approx(tonnes * (900.0 - alumina), rel=1e-9)
     assert supplied.market.co2e_kg_by("source", GWP)["supplier-specific"] == pytest.approx(tonnes * 900.0)
     assert any("alumina: supplier-specific" in note for note in supplied.notes)
     with pytest.raises(InputError, match="evidence"):
@@ -339,7 +342,8 @@ def test_smelter_declaration_takes_a_suppliers_alumina_footprint(engine):
 def test_supplier_period_outside_the_products_is_noted(engine, tmp_path):
     pact = supplier_pact(tmp_path, "4.0")
     document = json.loads(pact.read_text())
-    document["pcf"].update({"referencePeriodStart": "2021-01-01T00:00:00Z", "referencePeriodEnd": "2022-01-01T00:00:00Z"})
+    document["pcf"].update({"referencePeriodStart": "2021-01-01T00:00:00Z",
+                            "referencePeriodEnd": "2022-01-01T00:00:00Z"})
     pact.write_text(json.dumps(document))
     path = product_file(tmp_path, {"id": "old", "kind": "billet", "casting": "bought", "metal_supplier": "s"},
                         suppliers=[{"id": "s", "input": "billet", "pact": pact.name}])

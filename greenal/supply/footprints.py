@@ -158,7 +158,8 @@ def read_pact(path: str | Path, supplier_id: str, input_kind: str, schema_path: 
     including = _decimal(pcf, "pcfIncludingBiogenicUptake", file)
     if input_kind == "electricity":
         if unit not in PACT_ENERGY_KWH:
-            raise InputError(file, "pcf.declaredUnitOfMeasurement", unit, f"one of {list(PACT_ENERGY_KWH)} for electricity")
+            raise InputError(file, "pcf.declaredUnitOfMeasurement", unit,
+                             f"one of {list(PACT_ENERGY_KWH)} for electricity")
         per_unit = 1 / (amount * PACT_ENERGY_KWH[unit])  # declared units per kWh
     else:
         if unit in PACT_MASS_KG:
@@ -225,7 +226,8 @@ def declared(supplier_id: str, input_kind: str, kg_co2e_per_unit, evidence, file
         raise InputError(file, where, kg_co2e_per_unit, f"kg CO2e per {INPUT_UNITS[input_kind]}, a number >= 0")
     if not evidence or not str(evidence).strip():
         raise InputError(file, where.rsplit(".", 1)[0] + ".evidence", evidence,
-                         "the evidence reference (verification statement, EPD or contract) backing a declared supplier footprint")
+                         "the evidence reference (verification statement, EPD or contract) "
+                         "backing a declared supplier footprint")
     return SupplierFootprint(supplier_id, input_kind, float(kg_co2e_per_unit), "declared", str(evidence).strip())
 
 
@@ -233,7 +235,8 @@ def read_supplier(entry: dict, base: Path, file: str, where: str) -> SupplierFoo
     """One `suppliers:` entry of a product file: id, input, and one of pact / greenal / kg_co2e_per_t
     (kg_co2e_per_kwh for electricity) with evidence."""
     if not isinstance(entry, dict):
-        raise InputError(file, where, entry, "a supplier as a mapping (id, input, and pact, greenal or a declared number)")
+        raise InputError(file, where, entry,
+                         "a supplier as a mapping (id, input, and pact, greenal or a declared number)")
     sid, kind = entry.get("id"), entry.get("input")
     if not sid or not isinstance(sid, str):
         raise InputError(file, f"{where}.id", sid, "a supplier id")

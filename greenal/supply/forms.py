@@ -70,11 +70,11 @@ def read_form(path: Path):
     for name, columns in TABLES.items():
         if name not in book.sheetnames:
             continue
-        items = []
+        items: list[dict] = []
         for n, row in enumerate(book[name].iter_rows(min_row=2, max_col=len(columns), values_only=True), start=2):
             if not any(v not in (None, "") for v in row):
                 continue
-            item = {c: v for c, v in zip(columns, row) if v not in (None, "")}
+            item = {c: v for c, v in zip(columns, row, strict=False) if v not in (None, "")}
             for i, c in enumerate(columns):
                 cells[(name if name != "alloying" else "alloying_kg_per_t", len(items), c)] = \
                     f"sheet '{name}' cell {get_column_letter(i + 1)}{n}"

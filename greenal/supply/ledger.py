@@ -24,7 +24,7 @@ class Account:
 
 
 class Ledger:
-    def __init__(self):
+    def __init__(self) -> None:
         self.accounts: dict[tuple, Account] = {}
 
     def add(self, producer: str, product: str, period: str, produced_t: float, shipment: str, delivered,
@@ -46,11 +46,13 @@ class Ledger:
                 if running > account.produced_t * (1 + 1e-12):
                     over.append(shipment)
             raise InputError(file, "column claimed_low_carbon_t",
-                             f"{account.claimed_t:g} t claimed for {account.product} of {account.producer}, {account.period}",
+                             f"{account.claimed_t:g} t claimed for {account.product} of {account.producer}, "
+                             f"{account.period}",
                              f"at most {account.produced_t:g} t, the period's declared low-carbon output",
                              f"Overdrawn by shipments {', '.join(over)} (booked in delivery order).")
 
     def rows(self) -> list[dict]:
         return [{"producer": a.producer, "product": a.product, "period": a.period, "produced_t": a.produced_t,
-                 "claimed_low_carbon_t": a.claimed_t, "available_t": a.available_t, "shipments_claiming": len(a.shipments)}
+                 "claimed_low_carbon_t": a.claimed_t, "available_t": a.available_t,
+                 "shipments_claiming": len(a.shipments)}
                 for a in self.accounts.values()]

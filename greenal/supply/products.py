@@ -137,8 +137,8 @@ def read_product(path: str | Path) -> ProductSpec:
     if path.suffix.lower() == ".xlsx":
         from greenal.supply.forms import read_form
 
-        data, where = read_form(path)
-        return parse_product(data, file, where, path.parent)
+        data, cell_where = read_form(path)
+        return parse_product(data, file, cell_where, path.parent)
     data, lines = load_yaml(path, "product file")  # the declaration's reader: one pass, limits, line numbers
     located = locator(lines)
 
@@ -166,7 +166,8 @@ def parse_product(data, file: str, where, base: Path) -> ProductSpec:
     if end <= start:
         raise InputError(file, where("period", "end"), str(end), f"a date after {start}")
     product = data.get("product") or {}
-    known = {"id", "kind", "name", "annual_output_t", "low_carbon_t", "cn_code", "anodised", "casting", "metal_supplier", "grid",
+    known = {"id", "kind", "name", "annual_output_t", "low_carbon_t", "cn_code", "anodised", "casting",
+             "metal_supplier", "grid",
              "electricity_supplier", "primary_origin", "recycled_content_rule"}
     for key in product:
         if key not in known:
@@ -191,7 +192,8 @@ def parse_product(data, file: str, where, base: Path) -> ProductSpec:
         raise InputError(file, where("product", "anodised"), anodised, "anodising only on an extrusion")
     rule = product.get("recycled_content_rule", "cut-off")
     if rule not in RECYCLED_CONTENT_RULES:
-        raise InputError(file, where("product", "recycled_content_rule"), rule, f"one of {list(RECYCLED_CONTENT_RULES)}")
+        raise InputError(file, where("product", "recycled_content_rule"), rule,
+                         f"one of {list(RECYCLED_CONTENT_RULES)}")
     suppliers: dict[str, SupplierFootprint] = {}
     raw_suppliers = data.get("suppliers") or []
     if not isinstance(raw_suppliers, list):
@@ -208,7 +210,8 @@ def parse_product(data, file: str, where, base: Path) -> ProductSpec:
         if sid not in suppliers:
             raise InputError(file, place, sid, f"the id of a supplier listed under suppliers: {sorted(suppliers)}")
         if suppliers[sid].input not in kinds:
-            raise InputError(file, place, sid, f"a supplier of {' or '.join(kinds)} (it supplies {suppliers[sid].input})")
+            raise InputError(file, place, sid,
+                             f"a supplier of {' or '.join(kinds)} (it supplies {suppliers[sid].input})")
         return sid
 
     metal_supplier = supplier_of(product.get("metal_supplier"), where("product", "metal_supplier"),
@@ -235,7 +238,8 @@ def parse_product(data, file: str, where, base: Path) -> ProductSpec:
             input_kind = CHARGE[item["material"]][1]
             sid = item.get("supplier")
             if sid is not None and input_kind is None:
-                raise InputError(file, where("charge", i, "supplier"), sid, "no supplier for scrap (its burden follows the rule)")
+                raise InputError(file, where("charge", i, "supplier"), sid,
+                                 "no supplier for scrap (its burden follows the rule)")
             sid = supplier_of(sid, where("charge", i, "supplier"), (input_kind,)) if sid else None
             charge.append(ChargeItem(item["material"], share, sid))
         total = sum(c.share for c in charge)
@@ -257,7 +261,8 @@ def parse_product(data, file: str, where, base: Path) -> ProductSpec:
     cn = str(product.get("cn_code", CN_CODES[kind]))
     return ProductSpec(
         id=str(product["id"]), kind=kind, name=str(product.get("name", product["id"])), producer=dict(producer),
-        period_start=start, period_end=end, annual_output_t=output, low_carbon_t=low_carbon, cn_code=cn, anodised=anodised, casting=casting,
+        period_start=start, period_end=end, annual_output_t=output, low_carbon_t=low_carbon, cn_code=cn,
+        anodised=anodised, casting=casting,
         metal_supplier=metal_supplier, grid=str(product.get("grid", DEFAULT_GRID)),
         electricity_supplier=electricity_supplier, primary_origin=str(product.get("primary_origin", DEFAULT_ORIGIN)),
         recycled_content_rule=rule, charge=tuple(charge), alloying_kg_per_t=alloy, suppliers=suppliers, file=file)
@@ -282,7 +287,8 @@ class _Builder:
     def route(self):
         routes = self.inventory.routes
         if self.spec.primary_origin not in routes:
-            raise InputError(self.spec.file, "product.primary_origin", self.spec.primary_origin, f"one of {list(routes)}")
+            raise InputError(self.spec.file, "product.primary_origin", self.spec.primary_origin,
+                             f"one of {list(routes)}")
         return routes[self.spec.primary_origin]
 
     def grid_code(self) -> str:
@@ -371,7 +377,8 @@ def supplier_notes(found: SupplierFootprint, spec: ProductSpec) -> list[str]:
         notes.append(f"{found.id}: the supplier's reference period {found.period_start} to {found.period_end} "
                      f"lies outside the product's period {spec.period_start} to {spec.period_end}")
     if found.gwp_sets:
-        notes.append(f"{found.id}: supplier footprint characterised with {', '.join(s.upper() for s in found.gwp_sets)}; "
+        notes.append(f"{found.id}: supplier footprint characterised with "
+                     f"{', '.join(s.upper() for s in found.gwp_sets)}; "
                      "taken as declared whatever GWP set the product is reported in")
     return notes
 
@@ -407,7 +414,7 @@ def _cast_row(b: _Builder, run_around_t_per_t: float) -> tuple[ForegroundRow, di
     bought_t = external_cast / sum(c.share / charge_ratio[c.material] for c in b.spec.charge)
     lines, emissions = [], []
     melt_cast: dict[str, float] = {RUN_AROUND_MELT: cast_from_run_around}
-    charged = {}
+    charged: dict[str, float] = {}
     for item in b.spec.charge:
         amount = item.share * bought_t
         melt = CHARGE[item.material][0]

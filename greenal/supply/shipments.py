@@ -69,7 +69,8 @@ def _rows(path: Path):
         try:
             import pyarrow.parquet as pq
         except ImportError:
-            raise InputError(str(path), "file", suffix, ".csv or .xlsx (reading .parquet needs pyarrow, not installed)") from None
+            raise InputError(str(path), "file", suffix,
+                             ".csv or .xlsx (reading .parquet needs pyarrow, not installed)") from None
         table = pq.read_table(path)
         header = table.column_names
         return (lambda n, col: f"row {n}, column {col}"), header, (
@@ -157,7 +158,7 @@ def read_shipments(path: str | os.PathLike, products: dict[str, ProductSpec], pr
         if not any(v not in (None, "") for v in raw):
             continue  # blank line
 
-        def cell(column):
+        def cell(column, raw=raw):
             i = index.get(column)
             value = raw[i] if i is not None and i < len(raw) else None
             return value.strip() if isinstance(value, str) else value
@@ -166,7 +167,8 @@ def read_shipments(path: str | os.PathLike, products: dict[str, ProductSpec], pr
         if not sid:
             raise InputError(file, where(n, "shipment_id"), cell("shipment_id"), "a shipment id")
         if sid in seen:
-            raise InputError(file, where(n, "shipment_id"), sid, f"a shipment id not used before (row {seen[sid]} has it)")
+            raise InputError(file, where(n, "shipment_id"), sid,
+                             f"a shipment id not used before (row {seen[sid]} has it)")
         seen[sid] = n
         ref = str(cell("product") or "")
         if ref not in products:
@@ -176,7 +178,8 @@ def read_shipments(path: str | os.PathLike, products: dict[str, ProductSpec], pr
                 products[ref] = spec
             else:
                 raise InputError(file, where(n, "product"), ref or None,
-                                 f"a product id of the product files given ({sorted(k for k in products if not k.endswith(('.yaml', '.yml')))}) "
+                                 "a product id of the product files given "
+                                 f"({sorted(k for k in products if not k.endswith(('.yaml', '.yml')))}) "
                                  "or a product file path relative to the shipments file")
         spec = products[ref]
         mass = _float(cell("mass_t"), file, where(n, "mass_t"), "a mass in t greater than 0")
@@ -195,7 +198,8 @@ def read_shipments(path: str | os.PathLike, products: dict[str, ProductSpec], pr
         claim_raw = cell("claimed_low_carbon_t")
         claimed = 0.0
         if claim_raw not in (None, ""):
-            claimed = _float(claim_raw, file, where(n, "claimed_low_carbon_t"), "claimed low-carbon tonnes, a number >= 0")
+            claimed = _float(claim_raw, file, where(n, "claimed_low_carbon_t"),
+                             "claimed low-carbon tonnes, a number >= 0")
             if claimed < 0 or claimed > mass * (1 + 1e-12):
                 raise InputError(file, where(n, "claimed_low_carbon_t"), claim_raw,
                                  f"claimed low-carbon tonnes between 0 and the shipment's mass ({mass:g} t)")
@@ -218,17 +222,21 @@ def run_shipments(engine: Engine, path: str | os.PathLike, product_files=(), gwp
     for product_file in product_files:
         spec = read_product(product_file)
         if spec.id in products:
-            raise InputError(str(product_file), "product.id", spec.id, f"a product id not used by {products[spec.id].file}")
+            raise InputError(str(product_file), "product.id", spec.id,
+                             f"a product id not used by {products[spec.id].file}")
         products[spec.id] = spec
     results: dict[str, ProductResult] = {}
     totals: dict[str, tuple[float, float]] = {}
-    ledger, out, by_product, cbam = Ledger(), [], {}, {}
+    ledger, out = Ledger(), []
+    by_product: dict = {}
+    cbam: dict = {}
     bar = _progress(progress)
     try:
         for shipment, spec in read_shipments(path, products, bar):
             if spec.id not in results:
                 results[spec.id] = product_footprint(engine, spec)
-                totals[spec.id] = (results[spec.id].location.total_co2e_kg(gwp), results[spec.id].market.total_co2e_kg(gwp))
+                totals[spec.id] = (results[spec.id].location.total_co2e_kg(gwp),
+                                   results[spec.id].market.total_co2e_kg(gwp))
             loc, mkt = totals[spec.id]
             producer = spec.producer.get("uscc") or spec.producer["name"]
             ledger.add(producer, spec.id, f"{spec.period_start}/{spec.period_end}", spec.low_carbon_t, shipment.id,
@@ -287,8 +295,8 @@ def write_outputs(run: ShipmentRun, out_dir: str | os.PathLike, gwp: str = "ar6"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     staged: list[tuple[Path, Path]] = []
-    with tempfile.TemporaryDirectory(dir=out, prefix=".greenal-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".greenal-") as tmp_name:
+        tmp = Path(tmp_name)
 
         def stage(name: str, write):
             target = tmp / name
