@@ -19,6 +19,7 @@ from greenal import api
 from greenal.errors import GreenalError, InputError
 from greenal.inventory import CONFIDENCE, STAGES, bundled_inventory, in_stage_order
 from greenal.files import write_atomic
+from greenal.registry.cli import keys, registry, verify  # certifier desk (issue 9)
 from greenal.report.staging import writable_folder
 from greenal.report.summary import declaration_document, result_json, write_outputs
 
@@ -43,7 +44,8 @@ def _table(headers: list[str], rows: list[list], align: str = "", styles: dict |
         space = " " * (width - _width(text))
         return text + space if side == "l" else space + text
 
-    lines = ["  ".join(pad(c, w, align[i]) for i, (c, w) in enumerate(zip(row, widths))).rstrip() for row in cells]
+    lines = ["  ".join(pad(c, w, align[i]) for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+             for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -87,10 +89,12 @@ def _render_mc(d: dict) -> str:
     sampled = [v for v in d["verdicts"] if v["sampled"]]
     if sampled:
         out += [_table(["rule", "verdict", "value mean", "threshold", "probability it holds"],
-                       [[v["rule"], v["verdict"], v["mean"], v["threshold"], f"{v['probability']:.1%}"] for v in sampled],
+                       [[v["rule"], v["verdict"], v["mean"], v["threshold"],
+                         f"{v['probability']:.1%}"] for v in sampled],
                        "llrrr"), ""]
     skipped = sorted({v["reason"] for v in d["verdicts"] if not v["sampled"]})
-    out += [f"not sampled: {reason} ({', '.join(v['rule'] for v in d['verdicts'] if not v['sampled'] and v['reason'] == reason)})"
+    out += [f"not sampled: {reason} "
+            f"({', '.join(v['rule'] for v in d['verdicts'] if not v['sampled'] and v['reason'] == reason)})"
             for reason in skipped]
     out += ["", "sensitivity (market-based): squared Spearman rank correlation, share"]
     out += [_table(["input", "rho^2", "share"], [[x["description"], x["rho2"], f"{x['share']:.1%}"]
@@ -117,7 +121,7 @@ def _rich_table(cells: list[list[str]], align: str, styles: dict) -> str:
     from rich.table import Table
 
     table = Table(header_style="bold")
-    for header, side in zip(cells[0], align):
+    for header, side in zip(cells[0], align, strict=True):
         table.add_column(header, justify="right" if side == "r" else "left", overflow="fold")
     for row in cells[1:]:
         table.add_row(*[_styled(escape(c), c, styles) for c in row])
@@ -185,7 +189,8 @@ def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str,
         if mc_result:
             document["monte_carlo"] = mc_result.to_dict()
         click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str) if as_json
-                   else _render_declaration(document) + ("\n" + _render_mc(document["monte_carlo"]) if mc_result else ""),
+                   else _render_declaration(document)
+                   + ("\n" + _render_mc(document["monte_carlo"]) if mc_result else ""),
                    color=_rich() or None)
         if out:
             from greenal.report.render import output_stem
@@ -238,7 +243,8 @@ def _render_declaration(d: dict) -> str:
               f"{e['scope2_official_t_per_t']['market']:.5f} t CO2/t")
     out += [f"site electricity {e['site_kwh_per_t']:,.0f} kWh/t; supplies {supplies}",
             f"scope 2 with official combustion-only factors (CO2 only): {scope2}",
-            f"primary (site) data share: location {loc['primary_data_share']:.1%} · market {mkt['primary_data_share']:.1%}",
+            f"primary (site) data share: location {loc['primary_data_share']:.1%} · "
+            f"market {mkt['primary_data_share']:.1%}",
             ""]
     if e["residual_basis"]:
         out += [f"market-based residual basis: {e['residual_basis']}"]
@@ -254,8 +260,10 @@ def _render_declaration(d: dict) -> str:
 
 @main.command()
 @click.argument("output", type=click.Path(dir_okay=False))
-@click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True, help="Language first in headers.")
-@click.option("--yaml", "as_yaml", is_flag=True, help="Write the commented YAML form instead of the Excel questionnaire.")
+@click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True,
+              help="Language first in headers.")
+@click.option("--yaml", "as_yaml", is_flag=True,
+              help="Write the commented YAML form instead of the Excel questionnaire.")
 @click.option("--from", "source", type=click.Path(dir_okay=False, exists=True),
               help="Fill it with this declaration (.yaml or .xlsx).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
@@ -298,7 +306,8 @@ def _number(value, unit: str = "", signed: bool = False) -> str:
 @click.option("--fleet", "fleet_file", type=click.Path(dir_okay=False), help="Assess a group of plants (fleet.yaml).")
 @click.option("--scheme", "scheme_codes", multiple=True, help="Only these schemes (see `greenal schemes`); repeatable.")
 @click.option("--gwp", type=click.Choice(GWP_CHOICES), default=api.DEFAULT_GWP, show_default=True)
-@click.option("--lang", type=click.Choice(("zh", "en")), default="en", show_default=True, help="Language of rule titles.")
+@click.option("--lang", type=click.Choice(("zh", "en")), default="en", show_default=True,
+              help="Language of rule titles.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 @mc_options
 @click.pass_context
@@ -313,11 +322,13 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
                          "either a declaration file or --fleet FILE")
     mc_args = _mc_args(mc, seed)
     if fleet_file and mc is not None:
-        raise InputError("command line", "--mc", mc, "a DECLARATION file (Monte Carlo runs on a declaration, not --fleet)")
+        raise InputError("command line", "--mc", mc,
+                         "a DECLARATION file (Monte Carlo runs on a declaration, not --fleet)")
     mc_result = None
     if fleet_file:
         verdicts = assess_fleet(read_fleet(Path(fleet_file)), list(scheme_codes) or None)
     else:
+        assert declaration  # one of the two, checked above
         with _progress("greenal: computing (the first run builds the Brightway project)…"):
             result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
         verdicts = assess_plant(result, list(scheme_codes) or None, gwp)
@@ -329,8 +340,8 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
             rows = [{**row, "monte_carlo": probabilities.get(row["rule"])} for row in rows]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    headers, rows, notes = _verdict_table([v.to_dict() for v in verdicts], lang)
-    click.echo(_table(headers, rows, "llrrrll",
+    headers, table_rows, notes = _verdict_table([v.to_dict() for v in verdicts], lang)
+    click.echo(_table(headers, table_rows, "llrrrll",
                       styles={_VERDICT_WORD(lang, "pass"): "green", _VERDICT_WORD(lang, "fail"): "bold red"}),
                color=_rich() or None)  # click keeps the colour codes only when told the output is a terminal
     click.echo(notes)
@@ -419,7 +430,8 @@ def export(ctx: click.Context, declaration: str | None, fmt: str) -> None:
     from greenal.lca.export import FOREGROUND_DB
 
     keys = api.export_brightway(declaration, ctx.obj["data_dir"])
-    click.echo(f"Brightway database {FOREGROUND_DB!r} in greenal's project (data dir {ctx.obj['data_dir'] or 'default'}):")
+    click.echo(f"Brightway database {FOREGROUND_DB!r} in greenal's project "
+               f"(data dir {ctx.obj['data_dir'] or 'default'}):")
     for name, (_, code) in keys.items():
         click.echo(f"  {name}: ({FOREGROUND_DB!r}, {code!r})")
 
@@ -477,7 +489,6 @@ def _exit_on_signal(number, frame) -> None:
     raise SystemExit(128 + number)
 
 
-from greenal.registry.cli import keys, registry, verify  # certifier desk (issue 9)
 for _command in (registry, keys, verify):
     main.add_command(_command)
 

@@ -300,7 +300,8 @@ def _parse_process(record: dict, where: str, file: str, flows: dict, bibliograph
         raise DataError(file, f"{where}stage", stage, f"one of {list(STAGES)} or no stage (background)")
     defaults = record.get("defaults") or {}
     if "source" in record and (record["source"] or {}).get("ref") not in bibliography:
-        raise DataError(file, f"{where}source", record["source"], "{ref: <key of inventories/sources.yaml>, locator: ...}")
+        raise DataError(file, f"{where}source", record["source"],
+                        "{ref: <key of inventories/sources.yaml>, locator: ...}")
     exchanges = tuple(
         _parse_exchange(raw, f"{where}exchanges[{i}]", file, defaults, flows, bibliography)
         for i, raw in enumerate(record["exchanges"] or []))

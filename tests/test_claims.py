@@ -93,7 +93,7 @@ def test_taxonomy_thresholds_at_the_adopted_values():
 ])
 def test_taxonomy_two_of_three_until_2025_all_three_after(values, on, verdict, met):
     parts = {rid: judge(rule(rid), Missing("x") if v is None else v, product="primary-ingot")
-             for rid, v in zip(("LC-3", "LC-4a", "LC-4b"), values)}
+             for rid, v in zip(("LC-3", "LC-4a", "LC-4b"), values, strict=True)}
     v = judge_combined(rule("LC-5"), parts, product="primary-ingot", on=on)
     need = 2 if on <= dt.date(2025, 12, 31) else 3
     assert (v.verdict, v.value, v.margin) == (verdict, met, met - need)
@@ -244,7 +244,8 @@ def test_unsplit_co2e_share_is_stated(engine, tmp_path):
     total = sum(c["t_co2e_per_t"] for c in rows)
     assert report["unsplit_share_pct"]["market"] == pytest.approx(100 * unsplit / total, rel=1e-9)
     if unsplit:
-        (page,) = [p for p in write_reports(result, engine, ["html"], "en", tmp_path) if p.name.endswith("-report.html")]
+        (page,) = [p for p in write_reports(result, engine, ["html"], "en", tmp_path)
+                   if p.name.endswith("-report.html")]
         assert "not split by gas in the source" in page.read_text(encoding="utf-8")
 
 

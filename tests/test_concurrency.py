@@ -32,7 +32,7 @@ def test_three_first_runs_at_once_all_succeed_with_one_project(tmp_path, engine)
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
     go.touch()
     outputs = [run.communicate(timeout=600) for run in runs]
-    for run, (out, err) in zip(runs, outputs):
+    for run, (_out, err) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, err
         assert "Traceback" not in err
     totals = [json.loads(out)["total"] for out, _ in outputs]

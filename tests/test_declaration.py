@@ -22,7 +22,8 @@ def declaration(**changes):
 
 
 def gec(mwh, first=1, serial_id="g1", vintage=2024, region="CN-GX", scheme="GEC", technology="wind-onshore"):
-    return {"id": serial_id, "scheme": scheme, "serial_from": f"GEC{first:09d}", "serial_to": f"GEC{first + mwh - 1:09d}",
+    return {"id": serial_id, "scheme": scheme, "serial_from": f"GEC{first:09d}",
+            "serial_to": f"GEC{first + mwh - 1:09d}",
             "mwh": mwh, "technology": technology, "vintage": vintage, "region": region}
 
 
@@ -53,7 +54,8 @@ def test_life_cycle_market_based_uses_residual_mix_and_certificate_technology(en
     location_kg = 13_500 * national_lc
     assert potline_electricity_kg(result.market) == pytest.approx(market_kg, rel=1e-9)
     assert potline_electricity_kg(result.location) == pytest.approx(location_kg, rel=1e-9)
-    assert result.market.co2e_kg_by("scope", "ar6")[2] == pytest.approx(market_kg, rel=1e-9)  # all scope 2 is the potline's
+    # all scope 2 is the potline's
+    assert result.market.co2e_kg_by("scope", "ar6")[2] == pytest.approx(market_kg, rel=1e-9)
 
 
 def test_captive_coal_at_310_gce_per_kwh(engine):
@@ -76,7 +78,8 @@ def test_null_power_counts_as_residual(engine):
     """Own hydro whose certificates were sold: location-based hydro, market-based residual mix."""
     supplies = [{"id": "own-hydro", "kind": "hydro", "mwh": 1_350_000, "certificates_sold": True, "factor_year": 2022}]
     sold = declaration_footprint(engine, declaration(electricity__supplies=supplies))
-    kept = declaration_footprint(engine, declaration(electricity__supplies=[{**supplies[0], "certificates_sold": False}]))
+    kept = declaration_footprint(
+        engine, declaration(electricity__supplies=[{**supplies[0], "certificates_sold": False}]))
     residual_lc = grid_lc(0.5856, 0.8325)
     assert potline_electricity_kg(sold.market) == pytest.approx(13_500 * residual_lc, rel=1e-9)
     assert potline_electricity_kg(sold.location) == pytest.approx(13_500 * 0.024, rel=1e-9)
@@ -148,7 +151,8 @@ def test_defaults_fill_what_is_missing(engine):
     anode = [label for label in fp.contributions if label.source == "anode"]
     assert anode and not any(label.primary for label in anode)
     assert fp.co2e_kg_by("source", "ar6")["anode"] == pytest.approx(0.42 * 0.976 * 44 / 12 * 1000, rel=1e-12)
-    electricity = [label for label in fp.contributions if label.source == "electricity" and label.stage == "electrolysis"]
+    electricity = [label for label in fp.contributions
+                   if label.source == "electricity" and label.stage == "electrolysis"]
     assert all(label.primary for label in electricity)
 
 

@@ -97,7 +97,8 @@ def test_every_catalogue_entry_has_both_languages_and_every_key_used_exists():
         used |= set(re.findall(r"\bt\('([a-z_0-9]+)'", template.read_text(encoding="utf-8")))
     used -= {"verdict_"}  # prefix of the verdict words, checked below
     assert used and used <= set(table), sorted(used - set(table))
-    assert {f"verdict_{v}" for v in ("pass", "fail", "not applicable", "insufficient data", "information")} <= set(table)
+    assert {f"verdict_{v}" for v in ("pass", "fail", "not applicable", "insufficient data",
+                                     "information")} <= set(table)
     coded = {"stage": STAGES, "product": PRODUCTS, "supply": SUPPLY_KINDS, "technology": TECHNOLOGIES,
              "scheme": SCHEMES, "certainty": tuple(CERTAINTY), "confidence": tuple(CONFIDENCE)}
     missing = [f"{kind}.{code}" for kind, codes in coded.items() for code in codes if f"{kind}.{code}" not in table]
@@ -246,7 +247,7 @@ def in_order(names) -> bool:
 
 
 def test_stages_in_life_cycle_order_in_every_output(reports, tmp_path, data_dir):
-    for stem, (result, report) in reports.items():
+    for stem, (_result, report) in reports.items():
         assert in_order(report["stages"]) and in_order(report["market_based"]["by_stage_t_co2e"])
         assert in_order(report["location_based"]["by_stage_t_co2e"])
         assert in_order([p["stage"] for p in report["provenance"]])
@@ -260,7 +261,8 @@ def test_stages_in_life_cycle_order_in_every_output(reports, tmp_path, data_dir)
     example = str(ROOT / "examples" / "xinjiang-captive-coal.yaml")
     out = runner.invoke(cli.main, ["--data-dir", str(data_dir), "footprint", example]).output
     stage_table = out.split("\nstage ")[1].split("\n\n")[0]
-    assert in_order(re.findall(r"^(mining|refining|anode|electrolysis|casting|recycling|transport)\s", stage_table, re.M))
+    assert in_order(re.findall(r"^(mining|refining|anode|electrolysis|casting|recycling|transport)\s", stage_table,
+                               re.M))
     document = json.loads(runner.invoke(cli.main, ["--data-dir", str(data_dir), "footprint", example, "--json"]).output)
     assert in_order(document["market_based"]["by_stage_t_co2e"])
 

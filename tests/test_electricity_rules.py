@@ -218,7 +218,8 @@ def test_duplicate_supply_ids_are_refused(engine):
 
 def test_full_width_serials_are_the_same_certificate(engine):
     a = {**cert(1000, cid="a"), "serial_from": "GEC000000001", "serial_to": "GEC000001000"}
-    b = {**cert(1000, cid="b"), "serial_from": "GEC\uff10\uff10\uff10000001", "serial_to": "GEC\uff10\uff10\uff10001000"}
+    b = {**cert(1000, cid="b"), "serial_from": "GEC\uff10\uff10\uff10000001",
+         "serial_to": "GEC\uff10\uff10\uff10001000"}
     with pytest.raises(InputError, match="EAC-2"):
         declaration_footprint(engine, declaration(electricity__certificates=[a, b]))
 

@@ -48,7 +48,8 @@ hostile_value = st.one_of(
     st.integers(min_value=-10, max_value=10**6), st.integers(min_value=10**300, max_value=10**400),
     st.floats(allow_nan=True, allow_infinity=True), st.floats(min_value=0, max_value=2e7),
     st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31)),
-    st.lists(st.integers(0, 5), max_size=3), st.dictionaries(st.sampled_from(FIELD_KEYS), st.integers(0, 9), max_size=2),
+    st.lists(st.integers(0, 5), max_size=3),
+    st.dictionaries(st.sampled_from(FIELD_KEYS), st.integers(0, 9), max_size=2),
     st.text(max_size=12))
 
 

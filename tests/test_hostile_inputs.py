@@ -298,7 +298,8 @@ def sheet_part(sheet: str) -> str:
 
 
 def huge_shared_string(megabytes: int):
-    yield b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>'
+    yield (b'<?xml version="1.0" encoding="UTF-8"?><sst '
+           b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>')
     block = b"a" * 2**20
     for _ in range(megabytes):
         yield block

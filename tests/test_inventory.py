@@ -11,7 +11,7 @@ from greenal.inventory import CONFIDENCE, UNITS, bundled_inventory, load_invento
 
 ROOT = Path(__file__).resolve().parents[1]
 # IUPAC standard atomic weights
-AL, O = 26.9815, 15.999
+AL, OXYGEN = 26.9815, 15.999
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_processes_balance_their_reference_product(inventory):
         assert all(e.target != p.code for e in p.inputs), p.code
     # no metal from nowhere: electrolysis needs at least the stoichiometric alumina
     # (Al2O3 -> 2 Al: M(Al2O3) / (2 M(Al)) t per t), casting and recycling at least 1 t of metal in
-    stoichiometric_alumina = (2 * AL + 3 * O) / (2 * AL)
+    stoichiometric_alumina = (2 * AL + 3 * OXYGEN) / (2 * AL)
     assert stoichiometric_alumina == pytest.approx(1.8895, abs=1e-4)
     for p in inventory.processes.values():
         if p.stage == "electrolysis":
@@ -80,7 +80,8 @@ def test_gwp_values_match_openclimatedata_package(inventory):
     gwp = pytest.importorskip("globalwarmingpotentials")
     import csv
     rows = {r["Species"]: r for r in csv.DictReader(
-        line for line in (Path(gwp.__file__).parent / "globalwarmingpotentials.csv").open() if not line.startswith("#"))}
+        line for line in (Path(gwp.__file__).parent / "globalwarmingpotentials.csv").open()
+        if not line.startswith("#"))}
     column = {"sar": "SARGWP100", "ar4": "AR4GWP100", "ar5": "AR5GWP100", "ar6": "AR6GWP100"}
     species = {"ch4-non-fossil": "CH4", "n2o": "N2O", "cf4": "CF4", "c2f6": "C2F6", "sf6": "SF6"}
     for code, method in inventory.methods.items():

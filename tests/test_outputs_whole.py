@@ -252,7 +252,8 @@ def test_two_plants_named_plant_yaml_keep_their_own_outputs(data_dir, tmp_path):
 
 
 def test_slug_is_safe_for_file_systems():
-    assert slug("广西示例铝业有限公司 (Guangxi Example Aluminium Co.)") == "广西示例铝业有限公司-guangxi-example-aluminium-co"
+    assert slug("广西示例铝业有限公司 (Guangxi Example Aluminium Co.)") == \
+        "广西示例铝业有限公司-guangxi-example-aluminium-co"
     assert slug("../../etc/passwd") == "etc-passwd"
     assert slug('a/b\\c:d*e?f"g<h>i|j\x00k_l') == "a-b-c-d-e-f-g-h-i-j-k-l"
     assert slug(".hidden") == "hidden"

@@ -192,7 +192,8 @@ def test_damaged_data_dir_is_detected_and_rebuilt_with_a_note(built_once, engine
         assert bw.ensure_project(inventory, data_dir) == ids
     # and the footprint is the one a fresh directory gives
     fresh = engine.route_footprint("cn-average").total_co2e_kg("ar6")
-    assert Engine(inventory, data_dir).route_footprint("cn-average").total_co2e_kg("ar6") == pytest.approx(fresh, rel=1e-12)
+    assert Engine(inventory, data_dir).route_footprint("cn-average").total_co2e_kg("ar6") == \
+        pytest.approx(fresh, rel=1e-12)
 
 
 def test_cli_shows_the_repair_as_one_note(built_once, tmp_path):

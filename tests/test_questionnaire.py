@@ -91,7 +91,7 @@ def test_yaml_errors_name_field_and_line(tmp_path):
     bad.write_text(text.replace("ac_kwh_per_t: 13150", "ac_kwh_per_t: 13.15"), encoding="utf-8")
     with pytest.raises(InputError) as caught:
         read_yaml(bad)
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "ac_kwh_per_t" in l)
+    line = next(i for i, text_line in enumerate(text.splitlines(), 1) if "ac_kwh_per_t" in text_line)
     assert caught.value.where == f"electrolysis.ac_kwh_per_t (line {line})"
     assert "13.15 x 1000 = 13150 would fit" in str(caught.value)
     bad.write_text(text.replace("ac_kwh_per_t:", "ac_kwh:"), encoding="utf-8")

@@ -127,12 +127,13 @@ def test_browser_screenshot_and_pdf_pages(rendered, tmp_path):
         subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / f"{lang}-page")], check=True)
         pages = sorted(tmp_path.glob(f"{lang}-page-*.png"))
         assert len(pages) >= 3 and all(not_blank(p) > 0.005 for p in pages)
-        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
         assert headline in text
         assert ("产品碳足迹报告" if lang == "zh" else "Product carbon footprint report") in text
         certificate = by_name(rendered, "yunnan-hydro-smelter", lang, "-certificate.pdf")
         info = subprocess.run(["pdfinfo", str(certificate)], capture_output=True, text=True, check=True).stdout
-        assert int(next(l for l in info.splitlines() if l.startswith("Pages:")).split()[1]) <= 2
+        assert int(next(s for s in info.splitlines() if s.startswith("Pages:")).split()[1]) <= 2
 
 
 def test_hostile_plant_name_renders_as_text(engine, tmp_path):

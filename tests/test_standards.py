@@ -44,7 +44,8 @@ def test_thresholds_in_the_data_are_the_standards_numbers():
     assert rule("GB21346-6").levels == (340, 390, 460)
     assert (rule("NDRC-1").threshold, rule("NDRC-2").threshold) == (13000, 13350)
     assert (rule("PLAN-1").threshold, rule("PLAN-2").threshold, rule("PLAN-F1").threshold) == (30, 15, 30)
-    assert (rule("GX-1").threshold, rule("GX-2").threshold, rule("GX-3").threshold, rule("GX-F1").threshold) == (40, 20, 30, 50)
+    assert (rule("GX-1").threshold, rule("GX-2").threshold, rule("GX-3").threshold,
+            rule("GX-F1").threshold) == (40, 20, 30, 50)
     assert (rule("CBAM-1").threshold, rule("CBAM-2").threshold) == (1.423, 0.091)
     assert rule("CBAM-3").threshold_from == "china_default_with_markup"
     assert (rule("ASI-1").threshold, rule("LC-1").threshold, rule("LC-2").threshold) == (8, 4, 4)
@@ -72,7 +73,8 @@ def test_every_verdict_kind_and_missing_data_do_not_crash(engine):
     assert verdicts["GB21346-2"].verdict == "insufficient data"
     assert "electrolysis.auxiliary_kwh_per_t" in verdicts["GB21346-2"].note
     assert verdicts["CETS-6"].verdict == "information"
-    assert {v.verdict for v in verdicts.values()} == {"pass", "fail", "not applicable", "insufficient data", "information"}
+    assert {v.verdict for v in verdicts.values()} == {"pass", "fail", "not applicable", "insufficient data",
+                                                      "information"}
 
 
 def test_guangxi_rules_only_in_guangxi(engine):
@@ -103,13 +105,15 @@ def test_cbam_slope_method_by_hand(engine):
 
 
 def fleet_file(tmp_path, shares):
-    plants = "\n".join(f"  - {{name: P{i}, capacity_t: {c}, liquid_ac_kwh_per_t: {ac}}}" for i, (c, ac) in enumerate(shares))
+    plants = "\n".join(f"  - {{name: P{i}, capacity_t: {c}, liquid_ac_kwh_per_t: {ac}}}"
+                       for i, (c, ac) in enumerate(shares))
     path = tmp_path / "fleet.yaml"
     path.write_text(f"name: test group\nregion: guangxi\nplants:\n{plants}\n", encoding="utf-8")
     return path
 
 
-@pytest.mark.parametrize("at_benchmark_t, plan, guangxi", [(49, "pass", "fail"), (50, "pass", "fail"), (51, "pass", "pass"),
+@pytest.mark.parametrize("at_benchmark_t, plan, guangxi", [(49, "pass", "fail"), (50, "pass", "fail"),
+                                                          (51, "pass", "pass"),
                                                            (29, "fail", "fail")])
 def test_fleet_share_at_benchmark(tmp_path, at_benchmark_t, plan, guangxi):
     path = fleet_file(tmp_path, [(at_benchmark_t * 1000, 12_990), ((100 - at_benchmark_t) * 1000, 13_200)])
@@ -150,7 +154,8 @@ def test_cli_assess_json_and_schemes(data_dir, engine):
     result = cli("assess", str(example), "--json", data_dir=data_dir)
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
-    keys = {"rule", "title_zh", "title_en", "value", "unit", "threshold", "margin", "verdict", "clause", "source", "certainty"}
+    keys = {"rule", "title_zh", "title_en", "value", "unit", "threshold", "margin", "verdict", "clause", "source",
+            "certainty"}
     assert rows and all(keys <= set(r) for r in rows)
     listing = cli("schemes", data_dir=data_dir).stdout
     assert all(code in listing for code in schemes()) and "effective" in listing

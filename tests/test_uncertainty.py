@@ -26,7 +26,8 @@ def _tiny_inventory(mu_a, sd_a, mu_b, sd_b, c):
     normal = lambda mu, sd: {"uncertainty_type": NORMAL, "loc": mu, "scale": sd}  # noqa: E731
     p1 = Process("p1", "p1", "GLO", "x", "t", None, "f", "", (
         _exchange("p2", "technosphere", mu_a, "kWh", normal(mu_a, sd_a)), _exchange("co2", "biosphere", c, "kg")))
-    p2 = Process("p2", "p2", "GLO", "y", "kWh", None, "f", "", (_exchange("co2", "biosphere", mu_b, "kg", normal(mu_b, sd_b)),))
+    p2 = Process("p2", "p2", "GLO", "y", "kWh", None, "f", "",
+                 (_exchange("co2", "biosphere", mu_b, "kg", normal(mu_b, sd_b)),))
     flows = {"co2": None}
     return Inventory({"p1": p1, "p2": p2}, flows, {}, {}, {}, "x", None)
 
@@ -66,7 +67,8 @@ def test_woodbury_equals_a_fresh_solve_on_the_bundled_background(engine):
     codes, index = inv.background, {c: i for i, c in enumerate(inv.background)}
     flows = {f: i for i, f in enumerate(inv.flow_codes)}
     a, b = np.eye(len(codes)), np.zeros((len(flows), len(codes)))
-    factor = {t[2].key: tech_f[0, k] for k, t in enumerate(bg.tech)} | {t[2].key: bio_f[0, k] for k, t in enumerate(bg.bio)}
+    factor = {t[2].key: tech_f[0, k] for k, t in enumerate(bg.tech)} | \
+        {t[2].key: bio_f[0, k] for k, t in enumerate(bg.bio)}
     for j, code in enumerate(codes):
         for k, e in enumerate(inv.processes[code].exchanges):
             amount = e.amount * factor.get(f"{code}#{k}", 1.0)
@@ -91,7 +93,7 @@ def test_samplers_match_their_analytic_moments():
 
 def test_pedigree_sigma_from_the_factors():
     # scores (2,2,1,1,1), basic 1.05: sqrt(ln 1.05^2 + ln 1.05^2 + ln 1.02^2) / 2 (Frischknecht et al. 2007)
-    scores = dict(zip(quality.INDICATORS, (2, 2, 1, 1, 1)))
+    scores = dict(zip(quality.INDICATORS, (2, 2, 1, 1, 1), strict=True))
     expected = math.sqrt(2 * math.log(1.05) ** 2 + math.log(1.02) ** 2) / 2
     assert quality.sigma(scores, 1.05) == pytest.approx(expected)
     assert quality.dqr(scores) == pytest.approx(7 / 5)

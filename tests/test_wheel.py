@@ -63,7 +63,8 @@ def test_installed_wheel_finds_its_data_and_computes(installed, tmp_path, engine
         "import greenal, greenal.paths as p\n"
         "print(greenal.__file__); print(p.bundled('inventories')); print(p.bundled('templates'))\n"
         f"print(greenal.footprint('cn-average', data_dir={str(tmp_path / 'data')!r}).total_co2e_kg('ar6'))\n"
-        f"r = greenal.declaration_footprint({str(ROOT / 'examples' / 'guangxi-smelter.xlsx')!r}, data_dir={str(tmp_path / 'data')!r})\n"
+        f"r = greenal.declaration_footprint({str(ROOT / 'examples' / 'guangxi-smelter.xlsx')!r}, "
+        f"data_dir={str(tmp_path / 'data')!r})\n"
         "from greenal.standards.engine import assess\n"
         "print(r.market.total_co2e_kg('ar6')); print(len(assess(r)))\n"
         # the registry's Alembic migrations ship inside the package and run from the wheel

@@ -188,7 +188,8 @@ def _check_archive(data: bytes, file: str) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except Exception:  # BadZipFile, and struct or value errors from a damaged central directory
-        raise InputError(file, "file", "not an .xlsx workbook", "the questionnaire written by `greenal template`") from None
+        raise InputError(file, "file", "not an .xlsx workbook",
+                         "the questionnaire written by `greenal template`") from None
     with archive:
         if len(members) > MAX_MEMBERS:
             raise InputError(file, "file", f"{len(members)} parts in the workbook", f"at most {MAX_MEMBERS}")
@@ -249,12 +250,12 @@ def read_workbook(path: Path) -> Declaration:
 
     path = Path(path)
     file = str(path)
-    data = read_input_bytes(path, MAX_BYTES, "questionnaire (.xlsx)")
-    _check_archive(data, file)
+    raw = read_input_bytes(path, MAX_BYTES, "questionnaire (.xlsx)")
+    _check_archive(raw, file)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; nothing for the user
-            book = load_workbook(io.BytesIO(data), data_only=False, read_only=False)
+            book = load_workbook(io.BytesIO(raw), data_only=False, read_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
         raise InputError(file, "file", type(exc).__name__, "a readable .xlsx workbook") from None
     cells: dict[tuple, str] = {}
@@ -267,7 +268,7 @@ def read_workbook(path: Path) -> Declaration:
             raise InputError(file, f"sheet '{name}'", f"{sheet.max_row} rows x {sheet.max_column} columns",
                              f"at most {MAX_ROWS:,} rows of {MAX_COLUMNS} columns")
 
-        def at(row: int, col: int) -> str:
+        def at(row: int, col: int, name=name, sheet=sheet) -> str:
             return f"sheet '{name}' cell {sheet.cell(row, col).coordinate}"
 
         if section.table:
@@ -282,7 +283,7 @@ def read_workbook(path: Path) -> Declaration:
                 if key in keys:
                     raise InputError(file, at(1, col), key, f"each field once (also in {at(1, keys[key])})")
                 keys[key] = col
-            rows = []
+            rows: list[dict] = []
             for r in range(FIRST_TABLE_ROW, sheet.max_row + 1):
                 for col in range(1, sheet.max_column + 1):
                     if col not in keys.values() and _plain(sheet.cell(r, col).value, file, at(r, col)) is not None:
@@ -299,7 +300,8 @@ def read_workbook(path: Path) -> Declaration:
                 rows.append({k: v for k, v in entry.items() if v is not None})
             data.setdefault("electricity", {})[name] = rows
             continue
-        flat, seen = {}, {}
+        flat: dict = {}
+        seen: dict[str, int] = {}
         known = {f.key for f in section.fields}
         for row in range(2, sheet.max_row + 1):
             key = _plain(sheet.cell(row, KEY).value, file, at(row, KEY))

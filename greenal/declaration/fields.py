@@ -82,7 +82,8 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
               note="e.g. guangxi, yunnan, xinjiang; for a site outside China its region or state"),
         Field("country", "国家", "country", kind="text",
               note="ISO 3166 alpha-2 code of the site, default CN; outside China the country grid applies"),
-        Field("coastal", "沿海企业", "coastal site", kind="bool", note="Guangxi 2022 decision §十三 red-mud targets differ"),
+        Field("coastal", "沿海企业", "coastal site", kind="bool",
+              note="Guangxi 2022 decision §十三 red-mud targets differ"),
     )),
     Section("period", "报告期", "Reporting period", "", (
         Field("start", "起始日期", "start", kind="date", required=True),

@@ -130,11 +130,13 @@ def _text(spec: Field, raw, file: str, where: str) -> str:
     number loses its leading zeros; a YAML `yes` becomes true), as are control and lone surrogate
     characters and text longer than MAX_TEXT."""
     if not isinstance(raw, str):
-        kind = "a list" if isinstance(raw, (list, tuple)) else "a mapping" if isinstance(raw, dict) else type(raw).__name__
+        kind = "a list" if isinstance(raw, (list, tuple)) else "a mapping" if isinstance(raw, dict) \
+            else type(raw).__name__
         raise InputError(file, where, raw, f"text for {spec.en} ({spec.zh}), not {kind}; put it in quotes "
                                            "in YAML, or format the cell as text in the questionnaire")
     if len(raw) > MAX_TEXT:
-        raise InputError(file, where, f"{raw[:40]}... ({len(raw)} characters)", f"text of at most {MAX_TEXT} characters")
+        raise InputError(file, where, f"{raw[:40]}... ({len(raw)} characters)",
+                         f"text of at most {MAX_TEXT} characters")
     for ch in raw:
         if 0xD800 <= ord(ch) <= 0xDFFF or unicodedata.category(ch) == "Cc":
             raise InputError(file, where, raw, "text without control or lone surrogate characters")

@@ -37,7 +37,8 @@ def _scalar(loader, event, file: str):
     try:
         value = construct(loader, ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
     except (ValueError, OverflowError, yaml.YAMLError) as exc:  # 2024-02-30, a bad timestamp, ...
-        raise InputError(file, f"line {_line(event)}", event.value, f"a valid value ({exc})".replace("\n", " ")) from None
+        raise InputError(file, f"line {_line(event)}", event.value,
+                         f"a valid value ({exc})".replace("\n", " ")) from None
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -73,7 +74,8 @@ def load_yaml(path: Path, what: str = "declaration") -> tuple[object, dict]:
             if container_path is not None:
                 raise InputError(file, f"line {_line(event)}", "a mapping or list as a key", "a plain key")
             if value in keys:
-                raise InputError(file, f"{'.'.join(map(str, path + (value,)))} (lines {keys[value]} and {_line(event)})",
+                raise InputError(file,
+                                 f"{'.'.join(map(str, path + (value,)))} (lines {keys[value]} and {_line(event)})",
                                  value, "each key once (a repeated key would silently replace the first)")
             keys[value] = _line(event)
             lines[path + (value,)] = _line(event)
@@ -105,21 +107,22 @@ def load_yaml(path: Path, what: str = "declaration") -> tuple[object, dict]:
                 attach(_scalar(loader, event, file), event, None)
             elif type(event) in CONTAINERS:
                 if event.tag not in (None, "!", CONTAINERS[type(event)]):
-                    raise InputError(file, f"line {_line(event)}", event.tag, "a plain mapping or list (YAML tags are not read)")
+                    raise InputError(file, f"line {_line(event)}", event.tag,
+                                     "a plain mapping or list (YAML tags are not read)")
                 if len(stack) >= MAX_DEPTH:
                     raise InputError(file, f"line {_line(event)}", f"nesting deeper than {MAX_DEPTH} levels",
                                      "the declaration's sections, fields and rows")
                 if stack and stack[-1][3] is None and isinstance(stack[-1][0], dict):
                     raise InputError(file, f"line {_line(event)}", "a mapping or list as a key", "a plain key")
-                path = ()
+                key_path: tuple = ()
                 if stack:
                     parent, parent_path, _, pending = stack[-1][:4]
-                    path = parent_path + ((len(parent),) if isinstance(parent, list) else pending)
-                container = {} if isinstance(event, yaml.MappingStartEvent) else []
-                stack.append([container, path, {}, None, event])
+                    key_path = parent_path + ((len(parent),) if isinstance(parent, list) else pending)
+                container: dict | list = {} if isinstance(event, yaml.MappingStartEvent) else []
+                stack.append([container, key_path, {}, None, event])
             else:  # MappingEnd / SequenceEnd
-                container, path, _, _, start = stack.pop()
-                attach(container, start, path)
+                container, key_path, _, _, start = stack.pop()
+                attach(container, start, key_path)
     except yaml.YAMLError as exc:
         raise yaml_error(file, exc) from None
     finally:
@@ -147,7 +150,9 @@ def read_yaml(path: Path) -> Declaration:
 def yaml_template(lang: str = "en") -> str:
     """A commented YAML declaration with every field, to fill in."""
     zh = lang == "zh"
-    out = [f"# greenal declaration (schema {SCHEMA_VERSION}). {'填写本单位数据；留空的字段使用默认值。' if zh else 'Fill in your site data; fields left empty take the sourced defaults.'}",
+    out = [f"# greenal declaration (schema {SCHEMA_VERSION}). "
+           + ("填写本单位数据；留空的字段使用默认值。" if zh
+              else "Fill in your site data; fields left empty take the sourced defaults."),
            f"schema_version: {SCHEMA_VERSION}"]
     for name, section in SECTIONS.items():
         if section.table:

@@ -36,7 +36,7 @@ from greenal.inventory import Inventory
 try:
     import fcntl
 except ImportError:  # not POSIX: no advisory locks; concurrent first runs are then unprotected
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # the name stays bound; callers test it for None
 
 PROJECT_PREFIX = "greenal-"
 BUILD_PREFIX = "greenal-build-"
@@ -53,7 +53,8 @@ class DataDirRepaired(UserWarning):
 @contextlib.contextmanager
 def _quiet():
     """Brightway prints progress bars, log lines and a pypardiso hint; greenal's output stays clean."""
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+            contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         yield
 
@@ -304,21 +305,28 @@ class Background:
             bio_rows, bio_cols, bio_vals = [], [], []
             for code in codes:
                 column = ids[code]
-                tech_rows.append(column), tech_cols.append(column), tech_vals.append(1.0), tech_flip.append(False)
+                tech_rows += [column]
+                tech_cols += [column]
+                tech_vals += [1.0]
+                tech_flip += [False]
                 for e in inventory.processes[code].exchanges:
                     if e.kind == "technosphere":
-                        tech_rows.append(ids[e.target]), tech_cols.append(column)
-                        tech_vals.append(e.amount), tech_flip.append(True)
+                        tech_rows.append(ids[e.target])
+                        tech_cols.append(column)
+                        tech_vals.append(e.amount)
+                        tech_flip.append(True)
                     else:
-                        bio_rows.append(ids[e.target]), bio_cols.append(column), bio_vals.append(e.amount)
+                        bio_rows.append(ids[e.target])
+                        bio_cols.append(column)
+                        bio_vals.append(e.amount)
             package = bwp.create_datapackage(sum_intra_duplicates=True, sum_inter_duplicates=False)
             package.add_persistent_vector(
                 matrix="technosphere_matrix", name="greenal-technosphere",
-                indices_array=np.array(list(zip(tech_rows, tech_cols)), dtype=bwp.INDICES_DTYPE),
+                indices_array=np.array(list(zip(tech_rows, tech_cols, strict=True)), dtype=bwp.INDICES_DTYPE),
                 data_array=np.array(tech_vals, dtype=np.float64), flip_array=np.array(tech_flip, dtype=bool))
             package.add_persistent_vector(
                 matrix="biosphere_matrix", name="greenal-biosphere",
-                indices_array=np.array(list(zip(bio_rows, bio_cols)), dtype=bwp.INDICES_DTYPE),
+                indices_array=np.array(list(zip(bio_rows, bio_cols, strict=True)), dtype=bwp.INDICES_DTYPE),
                 data_array=np.array(bio_vals, dtype=np.float64))
             self.lca = bw2calc.LCA({ids[codes[0]]: 1.0}, data_objs=[package])
             self.lca.load_lci_data()

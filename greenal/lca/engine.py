@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from typing import cast
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +90,7 @@ class Foreground:
             source = source_of(target) if kind == "inputs" else "process"
             lines.append(Line(target, amount, label or Label(row.stage, source)))
         rows = list(self.rows)
-        rows[j] = replace(row, **{kind: lines})
+        rows[j] = replace(row, inputs=lines) if kind == "inputs" else replace(row, emissions=lines)
         return replace(self, rows=tuple(rows))
 
     def with_input(self, consumer: str, supplier: str, amount: float, label: Label | None = None) -> "Foreground":
@@ -122,7 +123,8 @@ class Footprint:
 
     def co2e_kg_by(self, key: str, gwp: str) -> dict:
         """CO2e by a label field: 'stage', 'scope', 'source' or 'primary'."""
-        cf, out = self._cf(gwp), defaultdict(float)
+        cf = self._cf(gwp)
+        out: defaultdict[str, float] = defaultdict(float)
         for label, kg in self.contributions.items():
             out[getattr(label, key)] += float(kg @ cf)
         return dict(out)
@@ -132,7 +134,7 @@ class Footprint:
 
     def _by_flow_attribute(self, attribute: str, gwp: str) -> dict[str, float]:
         weighted = self.flow_kg_array() * self._cf(gwp)
-        out = defaultdict(float)
+        out: defaultdict[str, float] = defaultdict(float)
         for i, f in enumerate(self.inventory.flow_codes):
             out[getattr(self.inventory.flows[f], attribute)] += float(weighted[i])
         return dict(out)
@@ -148,7 +150,7 @@ class Footprint:
         return sum(self.contributions.values(), np.zeros(len(self.inventory.flow_codes)))
 
     def flow_kg(self) -> dict[str, float]:
-        return dict(zip(self.inventory.flow_codes, map(float, self.flow_kg_array())))
+        return dict(zip(self.inventory.flow_codes, map(float, self.flow_kg_array()), strict=True))
 
     def total_co2e_kg(self, gwp: str) -> float:
         return float(self.flow_kg_array() @ self._cf(gwp))
@@ -201,18 +203,19 @@ class Engine:
         rows, queue = [], [product]
         for code in queue:  # breadth-first; `queue` grows while we walk it
             p = processes[code]
+            stage = cast(str, p.stage)  # chain rows are stage processes: the queue takes only those
             inputs = []
-            freight = p.stage == "transport"  # a freight process is transport, whatever it burns
+            freight = stage == "transport"  # a freight process is transport, whatever it burns
             for e in p.inputs:
                 supplier = route.supplier(code, e.target) if route else e.target
-                inputs.append(Line(supplier, e.amount, Label(p.stage, "transport" if freight else source_of(supplier))))
+                inputs.append(Line(supplier, e.amount, Label(stage, "transport" if freight else source_of(supplier))))
                 if processes[supplier].stage is not None and supplier not in seen:
                     seen.add(supplier)
                     queue.append(supplier)
             emissions = [Line(e.target, e.amount,
-                              Label(p.stage, "transport" if freight else direct_source(p.stage, e.target)))
+                              Label(stage, "transport" if freight else direct_source(stage, e.target)))
                          for e in p.emissions]
-            rows.append(ForegroundRow(code, p.stage, inputs, emissions))
+            rows.append(ForegroundRow(code, stage, inputs, emissions))
         return rows
 
     def route_foreground(self, route: Route) -> Foreground:
@@ -230,7 +233,7 @@ class Engine:
                     technosphere[index[line.target], j] -= line.amount
         demand = np.zeros(len(index))
         demand[0] = amount
-        return dict(zip(index, map(float, np.linalg.solve(technosphere, demand))))
+        return dict(zip(index, map(float, np.linalg.solve(technosphere, demand)), strict=True))
 
     def footprint(self, foreground: Foreground, amount: float = 1.0) -> Footprint:
         rows = foreground.rows
@@ -266,7 +269,7 @@ class Engine:
                 if line.target not in scaling:
                     demand[self.background_index[line.target]] += line.amount * scaling[row.code]
         used = dict(scaling)
-        for code, value in zip(self.background_codes, self._supply_matrix @ demand):
+        for code, value in zip(self.background_codes, self._supply_matrix @ demand, strict=True):
             if abs(value) > 1e-12:
                 used[code] = float(value)
         return used

@@ -49,7 +49,8 @@ RULES = {
     "EAC-8": ("supplies-match-use", "declared supplies match the stages' metered use within the stated tolerance",
               "greenal rule (inventories/parameters.yaml supplies_use_tolerance)"),
     "EAC-9": ("grid-of-the-site", "grid power uses the factor of the site's province, its regional grid or the "
-              "national average, unless a cross-regional contract is declared", "GHG Protocol Scope 2 Guidance (2015), location-based method "
+              "national average, unless a cross-regional contract is declared",
+              "GHG Protocol Scope 2 Guidance (2015), location-based method "
               "(grid of the consumption's location); MEE/NBS regional and provincial factors"),
     "EAC-10": ("kind-and-technology", "a supply's kind and technology agree (own hydro is hydropower)",
                "consistency of the declaration"),
@@ -250,6 +251,7 @@ def contract_direct_kg_per_kwh(inventory: Inventory, technology: str | None, cou
     median; 0 for non-fossil technologies."""
     if technology == "coal-pc" and country == "CN":
         heat_rate = default_heat_rate(inventory, "captive-coal")
+        assert heat_rate is not None  # captive coal has a bundled default plant
         return captive_co2_kg_per_kwh(captive_lines(inventory, "captive-coal", heat_rate, True))
     return direct_kg_per_kwh(technology) if technology else 0.0
 
@@ -327,7 +329,9 @@ def _check_certificate(decl: Declaration, i: int, cert: Certificate, chinese_sit
 
 def _check_ids(decl: Declaration) -> None:
     """Each supply and each certificate has its own id (linked certificates name a supply)."""
-    for section, rows in (("supplies", decl.supplies), ("certificates", decl.certificates)):
+    sections: tuple[tuple[str, tuple[Supply | Certificate, ...]], ...] = (
+        ("supplies", decl.supplies), ("certificates", decl.certificates))
+    for section, rows in sections:
         seen: dict[str, int] = {}
         for i, row in enumerate(rows):
             if row.id in seen:
@@ -351,7 +355,8 @@ def check_certificates(decl: Declaration) -> None:
         seen.setdefault(prefix, []).append((low, high, cert.id))
         if high - low + 1 != cert.mwh:
             raise InputError(decl.file, decl.locate("electricity", "certificates", i, "mwh"), cert.mwh,
-                             f"{high - low + 1} MWh, the number of certificates in the serial range", rule_text("EAC-5"))
+                             f"{high - low + 1} MWh, the number of certificates in the serial range",
+                             rule_text("EAC-5"))
         _check_certificate(decl, i, cert, chinese_site)
 
 
@@ -359,7 +364,7 @@ def _check_supply(decl: Declaration, inventory: Inventory, i: int, s: Supply) ->
     allowed = OWN_RENEWABLE.get(s.kind) or CAPTIVE_TECHNOLOGY.get(s.kind)
     if s.technology and (s.kind == "grid" or allowed and s.technology not in allowed):
         raise InputError(decl.file, decl.locate("electricity", "supplies", i, "technology"), s.technology,
-                         f"{'no technology for grid power' if s.kind == 'grid' else list(allowed)} "
+                         f"{'no technology for grid power' if s.kind == 'grid' else list(allowed or ())} "
                          f"(supply kind {s.kind})", rule_text("EAC-10"))
     needs_evidence = s.supplier_factor_kg_per_kwh is not None or s.kind == "direct-line"
     if needs_evidence and not (s.evidence or "").strip():
@@ -516,10 +521,11 @@ def _conservative_supply(inventory: Inventory, mwh: float, sid: str) -> SupplyAc
     """Power of unknown origin: captive coal at the upper end of the bundled plant's heat-rate
     range, the highest bundled Chinese supply, so leaving data out never lowers a footprint."""
     heat_rate = default_heat_rate(inventory, "captive-coal", conservative=True)
+    assert heat_rate is not None  # captive coal has a bundled default plant
     lines = tuple(ElectricityLine(x.kind, x.target, x.amount, 2 if x.kind == "input" else 1, False)
                   for x in captive_lines(inventory, "captive-coal", heat_rate, False))
     co2 = captive_co2_kg_per_kwh(lines)
-    official = {"scope2-location": co2, "scope2-market": co2, "cbam": co2, "cets": co2}
+    official: dict[str, float | None] = {"scope2-location": co2, "scope2-market": co2, "cbam": co2, "cets": co2}
     return SupplyAccount(Supply(sid, "default", mwh), 0.0, lines, lines, official,
                          {"all": f"power of unknown origin at captive coal, {heat_rate:g} gce/kWh (conservative)"})
 
@@ -572,7 +578,7 @@ def _supply(decl: Declaration, inventory: Inventory, s: Supply, where: str, cert
     """One supply on every basis (per kWh of this supply); `linked_mwh` of its certificates were
     retired with it (certificate.supply), the rest of `certified_mwh` spread from grid certificates."""
     uncovered = 1 - certified_mwh / s.mwh if s.mwh else 0.0
-    official = dict.fromkeys(OFFICIAL_BASES, 0.0)
+    official: dict[str, float | None] = dict.fromkeys(OFFICIAL_BASES, 0.0)
     notes: dict = {}
     location: list[ElectricityLine] = []
     market: list[ElectricityLine] = []

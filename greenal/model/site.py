@@ -27,7 +27,8 @@ SCRAP_FREE = "scrap-post-consumer"
 # How bought scrap is charged (product.recycled_content_rule), printed with every result.
 RECYCLED_CONTENT_RULES = {
     "cut-off": "cut-off: pre- and post-consumer scrap enter burden-free, carrying only their collection, "
-               "preparation and remelting (recycled-content approach; ISO 14067:2018 6.4 asks the recycling allocation to be stated); "
+               "preparation and remelting (recycled-content approach; "
+               "ISO 14067:2018 6.4 asks the recycling allocation to be stated); "
                "run-around scrap is internal and carries no primary burden",
     "pre-consumer-primary": "pre-consumer scrap carries the footprint of its primary origin (Chinese primary ingot, "
                             "cn-average route; Hydro methodology note, S17); post-consumer scrap enters burden-free; "
@@ -35,9 +36,11 @@ RECYCLED_CONTENT_RULES = {
 }
 # declared field -> (input of the default process it sets, factor from the field's unit to the input's unit)
 FIELD_INPUTS = {
-    "refining": {"bauxite_t_per_t": ("mining-bauxite-global", 1.0), "caustic_soda_kg_per_t": ("material-caustic-soda", 1e-3),
+    "refining": {"bauxite_t_per_t": ("mining-bauxite-global", 1.0),
+                 "caustic_soda_kg_per_t": ("material-caustic-soda", 1e-3),
                  "lime_kg_per_t": ("material-lime", 1e-3)},
-    "anode": {"calcined_coke_t_per_t": ("material-calcined-coke", 1.0), "pitch_t_per_t": ("material-coal-tar-pitch", 1.0)},
+    "anode": {"calcined_coke_t_per_t": ("material-calcined-coke", 1.0),
+              "pitch_t_per_t": ("material-coal-tar-pitch", 1.0)},
     "electrolysis": {"alf3_kg_per_t": ("material-aluminium-fluoride", 1e-3)},
     "casting": {}, "recycling": {},
 }
@@ -149,9 +152,9 @@ class SiteModel:
                     inputs[:] = [line for line in inputs if line.target != "transport-bauxite-sea-freight"]
                     buy("transport-bauxite-sea-freight", values[key], True, 3, "transport")
         for fuel in FUELS:
-            key = next((k for k in declared_fuels if k.startswith(f"fuels.{fuel}_")), None)
-            if key:
-                burn(electricity.burned_fuel(fuel), fuel_mj(fuel, values[key]), True)
+            fuel_key = next((k for k in declared_fuels if k.startswith(f"fuels.{fuel}_")), None)
+            if fuel_key:
+                burn(electricity.burned_fuel(fuel), fuel_mj(fuel, values[fuel_key]), True)
         for line in supply:
             label = Label(stage, "electricity", line.scope, line.primary and kwh_primary)
             (inputs if line.kind == "input" else emissions).append(Line(line.target, line.amount * kwh, label))
@@ -167,7 +170,7 @@ class SiteModel:
 
     def _chain_input(self, stage: str, target: str, amount: float, values: dict) -> tuple[str, float, bool]:
         """Where a default chain input comes from on this site, and how much of it."""
-        supplier_stage = self.inventory.processes[target].stage
+        supplier_stage = self.inventory.processes[target].stage or ""  # "" (no stage) matches no key below
         declared = {("electrolysis", "refining"): "alumina_t_per_t", ("electrolysis", "anode"): "net_anode_t_per_t",
                     ("casting", "electrolysis"): "liquid_aluminium_t_per_t"}.get((stage, supplier_stage))
         supplier = self.suppliers.get(supplier_stage, target)

@@ -53,7 +53,8 @@ def open_engine(url: str | None = None, data_dir=None) -> Engine:
     try:
         parsed = make_url(url)
     except exc.ArgumentError:
-        raise InputError("command line", "--db", shown(url), "a database URL: sqlite:///FILE or postgresql://…") from None
+        raise InputError("command line", "--db", shown(url),
+                         "a database URL: sqlite:///FILE or postgresql://…") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +94,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             else:
                 command.upgrade(config, revision)
     except exc.OperationalError as error:
-        raise InputError("registry", "database", shown(str(engine.url)), f"a reachable database ({_first_line(error)})") from None
+        raise InputError("registry", "database", shown(str(engine.url)),
+                         f"a reachable database ({_first_line(error)})") from None
 
 
 def revision(engine: Engine) -> str | None:
@@ -101,7 +103,7 @@ def revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def head() -> str:
+def head() -> str | None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(config).get_current_head()
@@ -147,7 +149,8 @@ def ready(engine: Engine) -> Engine:
     try:
         current = revision(engine)
     except exc.OperationalError as error:
-        raise InputError("registry", "database", shown(str(engine.url)), f"a reachable database ({_first_line(error)})") from None
+        raise InputError("registry", "database", shown(str(engine.url)),
+                         f"a reachable database ({_first_line(error)})") from None
     if current != head():
         raise InputError("registry", "database", shown(str(engine.url)),
                          f"a registry at schema {head()} (found {current or 'none'}); run `greenal registry init`")

@@ -114,7 +114,8 @@ def import_(path, db=None, data_dir=None) -> dict:
     except json.JSONDecodeError:
         header = {}
     if header.get("format") != FORMAT or header.get("schema") != regdb.head():
-        raise InputError(str(path), "line 1", lines[0][:60] if lines else "", f"a {FORMAT} header at schema {regdb.head()}")
+        raise InputError(str(path), "line 1", lines[0][:60] if lines else "",
+                         f"a {FORMAT} header at schema {regdb.head()}")
     rows = []
     for number, line in enumerate(lines[1:], start=2):
         try:

@@ -31,7 +31,8 @@ def alumina(stages: dict) -> dict:
              "(CIAAW 2021 atomic weights Al 26.9815384, O 15.999)")
     value = stages.get("electrolysis", {}).get("alumina_t_per_t")
     if value is None:
-        return _check("alumina vs stoichiometry", "info", None, basis, "not declared: the default process's value is used")
+        return _check("alumina vs stoichiometry", "info", None, basis,
+                      "not declared: the default process's value is used")
     if value < ALUMINA_STOICHIOMETRIC_T_PER_T:
         return _check("alumina vs stoichiometry", "fail", value, basis, "below the stoichiometric minimum: impossible")
     excess = value / ALUMINA_STOICHIOMETRIC_T_PER_T - 1
@@ -51,9 +52,11 @@ def anode(stages: dict, product: str, results: dict) -> dict:
     reported = results["market_based"]["by_source_t_co2e"].get("anode", 0.0)
     ratio = reported / expected if expected else float("nan")
     detail = (f"{reported:.4f} t CO2/t in the result vs {expected:.4f} from NC {nc:g} t/t"
-              f" (x {liquid:g} t liquid metal per t product); at most {nc * CO2_PER_C * liquid:.4f} if all of NC were carbon")
+              f" (x {liquid:g} t liquid metal per t product);"
+              f" at most {nc * CO2_PER_C * liquid:.4f} if all of NC were carbon")
     status = "ok" if abs(ratio - 1) <= ANODE_TOLERANCE else "warn"
-    return _check("net anode carbon vs anode CO2", status, reported, basis + f"; tolerance {ANODE_TOLERANCE:.0%} (review tolerance, estimate)", detail)
+    return _check("net anode carbon vs anode CO2", status, reported,
+                  basis + f"; tolerance {ANODE_TOLERANCE:.0%} (review tolerance, estimate)", detail)
 
 
 def ac_energy(stages: dict, levels: tuple[float, ...]) -> dict:
@@ -97,7 +100,8 @@ def supplies(results: dict, output_t: float) -> dict:
 def certificates(results: dict, claims: list[dict]) -> list[dict]:
     el = results["electricity"]
     covered = el["grid_mwh"] + el["null_power_mwh"]
-    basis = "certificates cover at most the grid and null power they are retired against (GHG Protocol Scope 2 Guidance 2015, Quality Criteria)"
+    basis = ("certificates cover at most the grid and null power they are retired against "
+             "(GHG Protocol Scope 2 Guidance 2015, Quality Criteria)")
     status = "ok" if el["certified_mwh"] <= covered * (1 + 1e-9) else "fail"
     out = [_check("certificates vs supplies", status, el["certified_mwh"], basis,
                   f"{el['certified_mwh']:,.0f} MWh certified vs {covered:,.0f} MWh grid and null power")]
@@ -132,7 +136,8 @@ def outliers(results: dict, peers: list[dict]) -> list[dict]:
 
 def defaults(results: dict) -> dict:
     share = 1 - results["market_based"]["primary_data_share"]
-    basis = (f"GB/T 24067-2024 / ISO 14067:2018 data requirements: site-specific data for processes under the organisation's control; "
+    basis = ("GB/T 24067-2024 / ISO 14067:2018 data requirements: "
+             "site-specific data for processes under the organisation's control; "
              f"warn above {DEFAULT_SHARE_WARN:.0%} on defaults (review tolerance, estimate)")
     return _check("share of defaults", "warn" if share > DEFAULT_SHARE_WARN else "ok", share, basis,
                   f"{share:.1%} of the market-based footprint rests on default data")
@@ -158,7 +163,8 @@ def run(stages: dict, product: str, output_t: float, results: dict, claims: list
         refs: dict, supplies_ids: list[str], certificate_ids: list[str], ac_levels: tuple[float, ...]) -> list[dict]:
     potline = [alumina(stages), anode(stages, product, results), ac_energy(stages, ac_levels)]
     if product not in ("primary-liquid", "primary-ingot"):
-        potline = [_check(c["check"], "info", None, c["basis"], f"not applicable: a {product} declaration has no potline")
+        potline = [_check(c["check"], "info", None, c["basis"],
+                          f"not applicable: a {product} declaration has no potline")
                    for c in potline]
     checks = [*potline, supplies(results, output_t), *certificates(results, claims), *outliers(results, peers),
               defaults(results), evidence(stages, supplies_ids, certificate_ids, refs)]

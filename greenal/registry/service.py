@@ -74,7 +74,8 @@ def add_key(public_key_file, organisation: str, user: str, db=None, data_dir=Non
             raise InputError("registry", "--org", organisation, "a verifier organisation (keys sign certificates)")
         if session.execute(select(SigningKey).where(SigningKey.public_key_hex == public)).scalar_one_or_none():
             raise InputError(str(public_key_file), "public key", signing.key_id(public), "a key not yet registered")
-        person = session.execute(select(User).where(User.organisation_id == org.id, User.name == user)).scalar_one_or_none()
+        person = session.execute(select(User).where(User.organisation_id == org.id,
+                                                    User.name == user)).scalar_one_or_none()
         if person is None:
             person = User(organisation_id=org.id, name=user, created=now())
             session.add(person)
@@ -106,7 +107,8 @@ def record(engine, sub: Submission, actor: str | None = None) -> dict:
     actor = actor_name(actor)
 
     def work(session):
-        org = session.execute(select(Organisation).where(Organisation.uscc == sub.declarant["uscc"])).scalar_one_or_none()
+        org = session.execute(
+            select(Organisation).where(Organisation.uscc == sub.declarant["uscc"])).scalar_one_or_none()
         if org is None:
             org = Organisation(name=sub.declarant["name"], uscc=sub.declarant["uscc"], kind="producer", created=now())
             session.add(org)
@@ -119,7 +121,8 @@ def record(engine, sub: Submission, actor: str | None = None) -> dict:
             latest = _latest(session, decl.id)
             if latest.sha256 == sub.sha256:
                 raise InputError(sub.file_name, "file", sub.sha256[:16],
-                                 f"a changed declaration: the same file is declaration {decl.id} version {latest.number}")
+                                 "a changed declaration: the same file is "
+                                 f"declaration {decl.id} version {latest.number}")
             if decl.status in ("approved", "issued"):
                 raise InputError(sub.file_name, "declaration", f"{decl.id} ({decl.status})",
                                  "a declaration not yet approved: once approved it cannot be changed; revoke its "
@@ -184,7 +187,8 @@ def _declaration(session, declaration_id) -> Declaration:
         key = None
     decl = session.get(Declaration, key) if key is not None else None
     if decl is None:
-        raise InputError("registry", "declaration id", declaration_id, "the id of a registered declaration (greenal registry list)")
+        raise InputError("registry", "declaration id", declaration_id,
+                         "the id of a registered declaration (greenal registry list)")
     return decl
 
 
@@ -201,7 +205,8 @@ def list_declarations(db=None, data_dir=None, status: str | None = None) -> list
             if status and d.status != status:
                 continue
             v = _latest(session, d.id)
-            out.append({"id": d.id, "organisation": o.name, "product": d.product, "period": f"{d.period_start}..{d.period_end}",
+            out.append({"id": d.id, "organisation": o.name, "product": d.product,
+                        "period": f"{d.period_start}..{d.period_end}",
                         "status": d.status, "version": v.number, "sha256": v.sha256,
                         "market_t_co2e_per_t": json.loads(v.results_json)["market_based"]["total_t_co2e"]})
         return out
@@ -215,7 +220,8 @@ def show(declaration_id, db=None, data_dir=None) -> dict:
         versions = session.execute(select(DeclarationVersion).where(DeclarationVersion.declaration_id == d.id)
                                    .order_by(DeclarationVersion.number)).scalars().all()
         claims = session.execute(select(Claim).where(Claim.declaration_id == d.id).order_by(Claim.id)).scalars().all()
-        certs = session.execute(select(Certificate).where(Certificate.version_id.in_([v.id for v in versions]))).scalars().all()
+        certs = session.execute(
+            select(Certificate).where(Certificate.version_id.in_([v.id for v in versions]))).scalars().all()
         latest = versions[-1]
         return {"id": d.id, "organisation": o.name, "uscc": o.uscc, "product": d.product,
                 "period": {"start": d.period_start, "end": d.period_end}, "status": d.status, "reason": d.reason,
@@ -226,7 +232,8 @@ def show(declaration_id, db=None, data_dir=None) -> dict:
                 "claims": [{"scheme": c.scheme, "serial_from": c.serial_from, "serial_to": c.serial_to, "mwh": c.mwh,
                             "vintage": c.vintage, "technology": c.technology, "region": c.region} for c in claims],
                 "certificates": [{"number": c.number, "status": c.status, "valid_from": c.valid_from,
-                                  "valid_until": c.valid_until, "verification_code": c.verification_code} for c in certs]}
+                                  "valid_until": c.valid_until, "verification_code": c.verification_code}
+                                 for c in certs]}
     return _read(db, data_dir, work)
 
 
@@ -259,7 +266,8 @@ def _review(declaration_id, db, data_dir) -> tuple[int, list[dict]]:
         return v.id, v.content, v.file_name, json.loads(v.results_json), json.loads(v.evidence_json), peers, claims
     version_id, content, file_name, results, refs, peers, claims = _read(db, data_dir, work)
     declaration = parse_bytes(content, file_name)
-    return version_id, checks.run(declaration.stages, declaration.product["kind"], declaration.output_t, results, claims, peers,
+    return version_id, checks.run(declaration.stages, declaration.product["kind"], declaration.output_t, results,
+                                  claims, peers,
                       refs, [s.id for s in declaration.supplies], [c.id for c in declaration.certificates],
                       _ac_levels())
 
@@ -311,7 +319,8 @@ def approve(declaration_id, key_path, db=None, data_dir=None, valid_days: int = 
         o = session.get(Organisation, d.organisation_id)
         if verifier_org.id == o.id or (verifier_org.uscc and verifier_org.uscc == o.uscc):
             raise InputError("registry", "--key", f"{user.name} of {verifier_org.name}",
-                             f"a verifier outside {o.name}: a verifier cannot approve their own organisation's declaration")
+                             f"a verifier outside {o.name}: "
+                             "a verifier cannot approve their own organisation's declaration")
         if d.status != "submitted":
             raise InputError("registry", "declaration", f"{d.id} ({d.status})", "a submitted declaration")
         if failed:
@@ -322,7 +331,8 @@ def approve(declaration_id, key_path, db=None, data_dir=None, valid_days: int = 
                              "the version that was reviewed: a new version arrived meanwhile; review again")
         claims = [{"scheme": c.scheme, "serial_from": c.serial_from, "serial_to": c.serial_to, "mwh": c.mwh,
                    "vintage": c.vintage, "technology": c.technology, "region": c.region}
-                  for c in session.execute(select(Claim).where(Claim.declaration_id == d.id).order_by(Claim.id)).scalars()]
+                  for c in session.execute(
+                      select(Claim).where(Claim.declaration_id == d.id).order_by(Claim.id)).scalars()]
         start = valid_from or dt.datetime.now(dt.timezone.utc).date()
         body = _signed_document(d, o, v, verifier_org, user, public, start, valid_days, claims)
         signature = signing.sign(private, canonical(body))
@@ -365,7 +375,8 @@ def issue(declaration_id, db=None, data_dir=None, out=None, actor=None) -> dict:
         d = _declaration(session, declaration_id)
         if d.status not in ("approved", "issued"):
             raise InputError("registry", "declaration", f"{d.id} ({d.status})", "an approved declaration")
-        cert = session.execute(select(Certificate).join(DeclarationVersion, Certificate.version_id == DeclarationVersion.id)
+        cert = session.execute(select(Certificate).join(DeclarationVersion,
+                                                        Certificate.version_id == DeclarationVersion.id)
                                .where(DeclarationVersion.declaration_id == d.id)
                                .order_by(Certificate.id.desc()).limit(1)).scalar_one()
         if cert.status == "approved":

@@ -116,10 +116,12 @@ def prepare(path, data_dir=None, gwp: str = "ar6", evidence: dict | None = None)
                                     [c.id for c in declaration.certificates])
     for key in evidence or {}:
         if key not in claimed:
-            raise InputError("command line", "--evidence", key, f"a number the declaration claims: {', '.join(claimed)}")
+            raise InputError("command line", "--evidence", key,
+                             f"a number the declaration claims: {', '.join(claimed)}")
     claims = []
     for i, c in enumerate(declaration.certificates):
-        row = parse_range(c.scheme, c.serial_from, c.serial_to, str(path), declaration.locate("electricity", "certificates", i))
+        row = parse_range(c.scheme, c.serial_from, c.serial_to, str(path),
+                          declaration.locate("electricity", "certificates", i))
         claims.append({**row, "mwh": c.mwh, "vintage": c.vintage, "technology": c.technology, "region": c.region,
                        "id": c.id})
     return Submission(name, content, sha256_hex(content),

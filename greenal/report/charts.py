@@ -17,7 +17,8 @@ FONT = 'font-family="Noto Sans CJK SC, Noto Sans, Arial, sans-serif" font-size="
 
 def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
     return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label)}" '
-                  f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px">' + "".join(body) + "</svg>")
+                  f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px">'
+                  + "".join(body) + "</svg>")
 
 
 def bars(items: list[tuple[str, float]], label: str, unit: str, colour_of=None) -> Markup:
@@ -66,7 +67,8 @@ def stacked(parts: list[tuple[str, float]], label: str, unit: str, t=None) -> Ma
         x += w
     for i, (name, value) in enumerate(parts):
         body.append(f'<rect x="{10 + i * 200}" y="38" width="12" height="10" fill="{COLOURS.get(name, "#4a7a5c")}"/>'
-                    f'<text x="{26 + i * 200}" y="47" {FONT}>{escape(t.term("scope", name) if t else name)}: {value:,.3f} {escape(unit)} '
+                    f'<text x="{26 + i * 200}" y="47" {FONT}>'
+                    f'{escape(t.term("scope", name) if t else name)}: {value:,.3f} {escape(unit)} '
                     f'({100 * value / total:.0f} %)</text>')
     return _svg(width, 56, body, label)
 
@@ -112,7 +114,8 @@ def margins(verdicts: list[dict], label: str) -> Markup:
         body.append(f'<text x="8" y="{y + 12}" {FONT}>{escape(r["rule"])}</text>'
                     f'<rect x="{x:.2f}" y="{y}" width="{max(w, 1):.2f}" height="14" fill="{COLOURS[r["verdict"]]}"/>'
                     f'<text class="margin-label" data-rule="{escape(r["rule"])}" x="{label_x:.2f}" y="{y + 12}" '
-                    f'text-anchor="{"start" if r["relative"] >= 0 else "end"}" {FONT}>{escape(percent(r["relative"]))}</text>')
+                    f'text-anchor="{"start" if r["relative"] >= 0 else "end"}" {FONT}>'
+                    f'{escape(percent(r["relative"]))}</text>')
     return _svg(width, height, body, label)
 
 
@@ -200,7 +203,7 @@ def histogram(hist: dict, label: str, unit: str, threshold: float | None = None,
         return left + (width - left - 10) * (value - lo) / span
 
     body = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#444"/>']
-    for count, a, b in zip(counts, edges[:-1], edges[1:]):
+    for count, a, b in zip(counts, edges[:-1], edges[1:], strict=True):
         h = (height - bottom - 8) * count / top
         body.append(f'<rect x="{x(a):.2f}" y="{height - bottom - h:.2f}" width="{max(x(b) - x(a) - 0.5, 0.5):.2f}" '
                     f'height="{h:.2f}" fill="{COLOURS["market"]}"/>')

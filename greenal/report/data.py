@@ -62,7 +62,7 @@ def contributions(result, inventory, gwp: str) -> list[dict]:
     rows = []
     for basis, footprint in (("location-based", result.location), ("market-based", result.market)):
         for label, kg in footprint.contributions.items():
-            for flow, mass in zip(inventory.flow_codes, kg):
+            for flow, mass in zip(inventory.flow_codes, kg, strict=True):
                 if mass:
                     rows.append({"basis": basis, "stage": label.stage, "scope": label.scope, "source": label.source,
                                  "site_data": label.primary, "flow": flow, "gas": inventory.flows[flow].gas,
@@ -92,11 +92,11 @@ def estimate_lines(engine: Engine, foreground, total_t: float, gwp: str) -> dict
     def line_kg(e) -> float:
         return e.amount * (cf[e.target] if e.kind == "biosphere" else co2e_kg_per_unit(e.target))
 
-    rows = []
+    rows: list[dict] = []
     for code, amount in engine.supply(foreground).items():
         process = inventory.processes.get(code)
         lines = [e for e in process.exchanges if e.confidence == "estimate"] if process else []
-        if lines:
+        if process and lines:
             t = amount * sum(line_kg(e) for e in lines) / 1000
             rows.append({"code": code, "name": process.name, "stage": process.stage or "background",
                          "lines": [e.target for e in lines], "t_co2e_per_t": t,
@@ -168,7 +168,7 @@ def build(result, verdicts: list[Verdict], engine: Engine, gwp: str, created: dt
 def _flow(foreground) -> list[dict]:
     """Process-flow figure data: the foreground's processes and which feeds which."""
     codes = {row.code for row in foreground.rows}
-    feeds = {code: [] for code in codes}
+    feeds: dict[str, list[str]] = {code: [] for code in codes}
     for row in foreground.rows:
         for line in row.inputs:
             if line.target in codes:

@@ -17,7 +17,8 @@ PROVINCES = {
 # Combined Nomenclature headings: 7601 unwrought aluminium; 2818 aluminium oxide (not a CBAM good).
 CN_CODES = {"primary-liquid": "7601", "primary-ingot": "7601", "recycled-ingot": "7601", "alumina": "2818"}
 SPEC_VERSION = "3.0.0"
-EXTENSION_SCHEMA = "urn:greenal:pact-extension:aluminium:1.0.0"  # fields documented in README (PACT data-model extension)
+# fields documented in README (PACT data-model extension)
+EXTENSION_SCHEMA = "urn:greenal:pact-extension:aluminium:1.0.0"
 PRODUCT_TEXT = {"primary-liquid": "Primary aluminium, liquid metal at the potline",
                 "primary-ingot": "Primary aluminium ingot for remelting (重熔用铝锭)",
                 "alumina": "Smelter-grade alumina", "recycled-ingot": "Recycled aluminium ingot"}

@@ -77,11 +77,13 @@ def results_workbook(report: dict, path: Path, lang: str = "en") -> Path:
            [t("rule"), t("wb.scheme"), t("wb.title_zh"), t("wb.title_en"), t("value"), t("wb.unit"), t("threshold"),
             t("margin"), t("verdict"), t("wb.grade"), t("clause"), t("references"), t("certainty"), t("wb.note")],
            [[v["rule"], v["scheme"], v["title_zh"], v["title_en"], v["value"], t.term("unit", v["unit"]),
-             t.text(v["threshold"]), v["margin"], t("verdict_" + v["verdict"]), t.term("grade", v["grade"]), v["clause"],
+             t.text(v["threshold"]), v["margin"], t("verdict_" + v["verdict"]), t.term("grade", v["grade"]),
+             v["clause"],
              v["source"], t.term("certainty", v["certainty"]), t.text(v["note"])] for v in report["verdicts"]],
            [10, 14, 30, 36, 14, 14, 18, 12, 16, 12, 40, 50, 14, 40])
     _table(book.create_sheet(t("wb.sheet_provenance")),
-           [t("process"), t("wb.code"), t("stage"), t("amount"), t("wb.unit"), t("confidence"), t("references"), t("wb.file")],
+           [t("process"), t("wb.code"), t("stage"), t("amount"), t("wb.unit"), t("confidence"), t("references"),
+            t("wb.file")],
            [[p["name"], p["code"], t.term("stage", p["stage"]), p["amount"], p["unit"],
              ", ".join(t.term("confidence", c) for c in p["confidence"]), "; ".join(p["sources"]), p["file"]]
             for p in report["provenance"]], [50, 34, 12, 14, 8, 22, 90, 36])
@@ -95,7 +97,8 @@ def results_workbook(report: dict, path: Path, lang: str = "en") -> Path:
         elif isinstance(record, dict):
             inputs += [[section, key, value if isinstance(value, (int, float, str)) else str(value),
                         units.get((section, key), "")] for key, value in flatten(record).items()]
-    _table(book.create_sheet(t("wb.sheet_inputs")), [t("wb.section"), t("wb.field"), t("wb.value_as_read"), t("wb.unit")],
+    _table(book.create_sheet(t("wb.sheet_inputs")), [t("wb.section"), t("wb.field"), t("wb.value_as_read"),
+                                                     t("wb.unit")],
            inputs, [18, 34, 40, 16])
     uncertainty_sheets(book, report, t)
     return _save(book, path)
@@ -111,12 +114,14 @@ def uncertainty_sheets(book: Workbook, report: dict, t) -> None:
                 for name, s in [("total", entry["total"]), *entry["by_stage"].items()]]
         d = mc["market_minus_location"]
         rows.append(["market - location", "total", d["mean"], d["sd"], d["p2_5"], d["p50"], d["p97_5"]])
-        rows += [[], [f"{mc['iterations']} iterations, seed {mc['seed']}, {mc['gwp'].upper()}"]] + [[n] for n in mc["notes"]]
+        rows += [[], [f"{mc['iterations']} iterations, seed {mc['seed']}, {mc['gwp'].upper()}"]]
+        rows += [[n] for n in mc["notes"]]
         _table(book.create_sheet("monte carlo"), head, rows, [22, 14, 16, 12, 12, 12, 12])
         _table(book.create_sheet("verdict probabilities"),
                ["rule", "verdict", "sampled", "mean", "sd", "threshold", "probability the verdict holds", "P(pass)",
                 "why not sampled"],
-               [[v["rule"], v["verdict"], "yes" if v["sampled"] else "no", v.get("mean"), v.get("sd"), v.get("threshold"),
+               [[v["rule"], v["verdict"], "yes" if v["sampled"] else "no", v.get("mean"), v.get("sd"),
+                 v.get("threshold"),
                  v.get("probability"), v.get("p_pass"), v.get("reason", "")] for v in mc["verdicts"]],
                [10, 18, 8, 12, 12, 12, 16, 10, 50])
         _table(book.create_sheet("sensitivity"), ["basis", "input", "description", "rho", "rho^2", "share"],
@@ -145,7 +150,8 @@ def pfc_method(inputs: dict) -> str:
             f"measured CF4; C2F6 = F x CF4, F {f:g} ({technology}, IR 2025/2547 Annex II B.7)"
     if "anode_effect_min_per_cell_day" in electrolysis:
         return f"slope method, IR 2025/2547 Annex II B.7, {technology}: SEF {sef:g}, F {f:g}"
-    return "no site PFC data: default emission factors (2013 Chinese guideline); CBAM asks for slope or overvoltage data"
+    return ("no site PFC data: default emission factors (2013 Chinese guideline); "
+            "CBAM asks for slope or overvoltage data")
 
 
 def cbam_sheet(report: dict, path: Path) -> Path:
@@ -160,10 +166,12 @@ def cbam_sheet(report: dict, path: Path) -> Path:
     rows = [
         ["note", "not the official template", "greenal cannot ship the EU communication template; this sheet follows "
          "the structure of its summary. Definitive period (Regulation (EU) 2023/956 Annex II; IR 2025/2547, "
-         "2025/2620, 2025/2621 as replaced by 2026/1740, read in secondary copies); every figure per t of the good.", ""],
+         "2025/2620, 2025/2621 as replaced by 2026/1740, read in secondary copies); "
+         "every figure per t of the good.", ""],
         ["installation", "operator", report["declarant"], ""],
         ["installation", "unified social credit code", report["uscc"], ""],
-        ["installation", "site", f"{report['declarant_record'].get('site', '')}, {report['declarant_record'].get('province', '')}", ""],
+        ["installation", "site",
+         f"{report['declarant_record'].get('site', '')}, {report['declarant_record'].get('province', '')}", ""],
         ["installation", "country", report["declarant_record"].get("country", "CN"), ""],
         ["reporting period", "start", report["period"]["start"], ""],
         ["reporting period", "end", report["period"]["end"], ""],
@@ -187,14 +195,17 @@ def cbam_sheet(report: dict, path: Path) -> Path:
     indirect = verdicts["CBAM-4"]["value"]
     rows += [
         ["goods", "aggregated goods category", "aluminium (unwrought)", ""],
-        ["goods", "production route", "primary (electrolytic) smelting" if primary else "secondary melting (recycling)", ""],
+        ["goods", "production route",
+         "primary (electrolytic) smelting" if primary else "secondary melting (recycling)", ""],
         ["goods", "production in period", report["annual_output_t"], "t"],
-        ["embedded emissions", "specific direct embedded emissions (definitive period: direct only)", direct["value"], "t CO2e/t"],
+        ["embedded emissions", "specific direct embedded emissions (definitive period: direct only)", direct["value"],
+         "t CO2e/t"],
         ["comparison", f"China default value of the good, {markup['year']}, incl. +{markup['markup_pct']:g} % mark-up",
          default["limit"], "t CO2e/t"],
         ["comparison", "China default value before mark-up", markup["base_t_per_t"], "t CO2e/t"],
         ["comparison", "direct emissions minus the default incl. mark-up",
-         None if direct["value"] is None or default["limit"] is None else direct["value"] - default["limit"], "t CO2e/t"],
+         None if direct["value"] is None or default["limit"] is None else direct["value"] - default["limit"],
+         "t CO2e/t"],
         ["comparison", f"benchmark, {'primary' if primary else 'secondary'} (IR 2025/2620 Annex §5.3, provisional)",
          direct["limit"], "t CO2e/t"],
         ["electricity", "status", "transitional-period reporting (information): not part of the definitive-period "
@@ -202,7 +213,8 @@ def cbam_sheet(report: dict, path: Path) -> Path:
         ["electricity", "specific indirect embedded emissions", indirect, "t CO2/t"],
         ["electricity", "electricity consumed", kwh / 1000, "MWh/t"],
         ["electricity", "emission factor of electricity",
-         indirect / (kwh / 1000) if kwh and indirect is not None else "not available: no supplies declared", "t CO2/MWh"],
+         indirect / (kwh / 1000) if kwh and indirect is not None else "not available: no supplies declared",
+         "t CO2/MWh"],
     ]
     for supply in report["electricity"]["supply_factors"]:  # each supply: its factor, which basis, the grid's own
         rows += [["electricity", f"supply {supply['id']} ({supply['kind']}, {supply['mwh']:,.0f} MWh): factor",

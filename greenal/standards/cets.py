@@ -34,7 +34,8 @@ def pfc(ctx):
     site = site_pfc_kg_per_t_liquid(ctx.stage("electrolysis"), row["slope_cf4"]["value"], row["c2f6_ratio"]["value"])
     if site is None:  # no site data: the footprint's default factors
         fp = ctx.result.location
-        cf4, c2f6 = (footprint_flow_kg(fp, f, stages=("electrolysis",), sources=("PFC",)) / liquid for f in ("cf4", "c2f6"))
+        cf4, c2f6 = (footprint_flow_kg(fp, f, stages=("electrolysis",), sources=("PFC",)) / liquid
+                     for f in ("cf4", "c2f6"))
         return Finding((cf4 * gwp["cf4"] + c2f6 * gwp["c2f6"]) / 1000, (note("note_cets_pfc_default"),))
     cf4, c2f6, _ = site
     return (cf4 * gwp["cf4"] + c2f6 * gwp["c2f6"]) / 1000

@@ -44,5 +44,7 @@ def electricity_life_cycle(ctx):
 
 
 INDICATORS = {"declared_unit_ok": declared_unit, "boundary_complete": boundary_complete,
-              "cutoff_max_item_pct": _declared("cutoff_max_item_pct"), "cutoff_total_pct": _declared("cutoff_total_pct"),
-              "calendar_year": calendar_year, "latest_gwp": latest_gwp, "electricity_life_cycle": electricity_life_cycle}
+              "cutoff_max_item_pct": _declared("cutoff_max_item_pct"),
+              "cutoff_total_pct": _declared("cutoff_total_pct"),
+              "calendar_year": calendar_year, "latest_gwp": latest_gwp,
+              "electricity_life_cycle": electricity_life_cycle}

@@ -35,7 +35,8 @@ def electrolysis_electricity_intensity(ctx):
     return 1e6 * co2e_t_per_t(ctx.result.market, ctx.gwp, stages=("electrolysis",), sources=("electricity",)) / kwh
 
 
-ELECTRICITY_BASIS = {"smelter_scope12_t_per_t": "basis_scope2_market", "cradle_to_gate_market_t_per_t": "basis_life_cycle",
+ELECTRICITY_BASIS = {"smelter_scope12_t_per_t": "basis_scope2_market",
+                     "cradle_to_gate_market_t_per_t": "basis_life_cycle",
                      "electrolysis_electricity_g_per_kwh": "basis_life_cycle"}
 
 INDICATORS = {"smelter_scope12_t_per_t": smelter_scope12, "cradle_to_gate_market_t_per_t": cradle_to_gate,

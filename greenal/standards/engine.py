@@ -13,6 +13,7 @@ import datetime as dt
 import importlib
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -21,6 +22,9 @@ from greenal.errors import DataError, InputError, yaml_error
 from greenal.inventory import bundled_inventory
 from greenal.paths import bundled
 from greenal.report.i18n import catalogue  # the one message catalogue
+
+if TYPE_CHECKING:  # for the annotation only: the rules need not import the model
+    from greenal.model.site import DeclarationResult
 
 TESTS = ("max", "min", "grade", "info", "combined")
 LANGS = ("zh", "en")
@@ -111,16 +115,22 @@ class Rule:
     requires: dict | None = None  # combined rules: {of: [ids], at_least: n, until: date, then: all | n}
     threshold_from: str = ""  # a function of the module's THRESHOLDS giving the threshold per declaration
 
+    @property
+    def combination(self) -> dict:
+        """`requires` of a combined rule (only combined rules read it)."""
+        assert self.requires is not None, f"{self.id} is not a combined rule"
+        return self.requires
+
     def required(self, on: dt.date | None) -> int:
         """Criteria a combined rule needs on the assessment date."""
-        req = self.requires
+        req = self.combination
         if on is None or "until" not in req or on <= req["until"]:
             return req["at_least"]
         return len(req["of"]) if req["then"] == "all" else req["then"]
 
     def threshold_text(self) -> str:
         if self.test == "combined":
-            req, n = self.requires, len(self.requires["of"])
+            req, n = self.combination, len(self.combination["of"])
             if self.threshold is not None:  # as judged on an assessment date
                 return f"≥ {self.threshold:g} / {n}"
             later = f" until {req['until'].isoformat()}, then {req['then']}" if "until" in req else ""
@@ -191,7 +201,8 @@ def schemes() -> dict[str, Scheme]:
         _check_data(file, "data", data.get("data") or {})
         rules = tuple(_rule(file, f"rules[{i}] ({raw.get('id')})", raw, data, module)
                       for i, raw in enumerate(data["rules"]))
-        out[data["code"]] = Scheme(data["code"], data["name"], data["document"], _effective(file, data.get("effective")),
+        out[data["code"]] = Scheme(data["code"], data["name"], data["document"],
+                                   _effective(file, data.get("effective")),
                                    data["module"], rules, data.get("data") or {})
     ids = {r.id for s in out.values() for r in s.rules}
     for code, scheme in out.items():
@@ -241,7 +252,8 @@ def _rule(file: str, where: str, raw: dict, data: dict, module) -> Rule:
 
 
 def _check_source(file: str, where: str, source) -> None:
-    if not isinstance(source, dict) or source.get("ref") not in bundled_inventory().sources or not source.get("locator"):
+    if not isinstance(source,
+                      dict) or source.get("ref") not in bundled_inventory().sources or not source.get("locator"):
         raise DataError(file, where, source, "{ref: a key of inventories/sources.yaml, locator: where in it}")
 
 
@@ -355,7 +367,7 @@ def judge_combined(rule: Rule, parts: dict[str, Verdict], *, product: str | None
         return Verdict(rule, "not applicable", notes=(note("note_applies_to", products=", ".join(rule.applies_to)),))
     need = rule.required(on)
     rule = dataclasses.replace(rule, threshold=need)
-    of = rule.requires["of"]
+    of = rule.combination["of"]
     met = [i for i in of if parts[i].verdict == "pass"]
     open_ = [i for i in of if parts[i].verdict not in ("pass", "fail")]
     if len(met) >= need:
@@ -364,7 +376,7 @@ def judge_combined(rule: Rule, parts: dict[str, Verdict], *, product: str | None
         verdict = "insufficient data"
     else:
         verdict = "fail"
-    req = rule.requires
+    req = rule.combination
     period = (note("note_combined_until", date=req["until"].isoformat()) if on is not None and "until" in req
               and on <= req["until"] else note("note_combined_after", date=req["until"].isoformat())
               if "until" in req else None)
@@ -377,7 +389,7 @@ def judge_combined(rule: Rule, parts: dict[str, Verdict], *, product: str | None
 @dataclass
 class PlantContext:
     """What the indicator modules read: the declaration's result and the GWP set in use."""
-    result: object  # greenal.model.site.DeclarationResult
+    result: DeclarationResult
     gwp: str
 
     @property
@@ -403,7 +415,7 @@ def assess(result, scheme_codes: list[str] | None = None, gwp: str = "ar6") -> l
     def verdict_of(rule: Rule) -> Verdict:
         if rule.id not in done:
             if rule.test == "combined":
-                parts = {i: verdict_of(every[i]) for i in rule.requires["of"]}
+                parts = {i: verdict_of(every[i]) for i in rule.combination["of"]}
                 done[rule.id] = judge_combined(rule, parts, product=decl.product["kind"], on=decl.period["end"])
             else:
                 if rule.threshold_from and decl.product["kind"] in rule.applies_to:
@@ -446,5 +458,6 @@ def _chosen(scheme_codes):
     return [every[c] for c in (scheme_codes or every)]
 
 
-__all__ = ["Finding", "Missing", "Note", "NotApplicable", "PlantContext", "Rule", "Scheme", "Verdict", "assess", "judge",
+__all__ = ["Finding", "Missing", "Note", "NotApplicable", "PlantContext", "Rule", "Scheme", "Verdict", "assess",
+           "judge",
            "judge_combined", "note", "scheme_data", "schemes", "data_value"]

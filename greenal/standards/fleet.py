@@ -27,7 +27,9 @@ class Fleet:
     @property
     def benchmark_kwh_per_t(self) -> float:
         scheme, rule_id = BENCHMARK_RULE
-        return next(r.threshold for r in schemes()[scheme].rules if r.id == rule_id)
+        threshold = next(r.threshold for r in schemes()[scheme].rules if r.id == rule_id)
+        assert threshold is not None  # the benchmark rule has a fixed threshold
+        return threshold
 
 
 def read_fleet(path: Path) -> Fleet:
@@ -77,5 +79,6 @@ def read_fleet(path: Path) -> Fleet:
 
 def assess_fleet(fleet: Fleet, scheme_codes: list[str] | None = None) -> list[Verdict]:
     chosen = [schemes()[c] for c in (scheme_codes or schemes())]
-    return [judge(rule, indicator(rule, fleet), product="primary-liquid", province=fleet.region)  # plants graded on liquid Al
+    # plants graded on liquid Al
+    return [judge(rule, indicator(rule, fleet), product="primary-liquid", province=fleet.region)
             for scheme in chosen for rule in scheme.rules if rule.level == "fleet"]

@@ -19,7 +19,8 @@ def ingot_comprehensive_ac(ctx):
     liquid = liquid_comprehensive_ac(ctx)
     casting = ctx.stage("casting").get("electricity_kwh_per_t")
     if isinstance(liquid, Missing) or casting is None:
-        return Missing(*(getattr(liquid, "fields", ())), *(() if casting is not None else ("casting.electricity_kwh_per_t",)))
+        return Missing(*(getattr(liquid, "fields", ())),
+                       *(() if casting is not None else ("casting.electricity_kwh_per_t",)))
     return liquid * ctx.per_t("electrolysis") + casting
 
 

@@ -24,7 +24,7 @@ class Account:
 
 
 class Ledger:
-    def __init__(self):
+    def __init__(self) -> None:
         self.accounts: dict[tuple, Account] = {}
 
     def add(self, producer: str, product: str, period: str, produced_t: float, shipment: str, delivered,

@@ -2,4 +2,5 @@
 from greenal.uncertainty.montecarlo import (MAX_ITERATIONS, MonteCarloResult, check_iterations, check_seed,
                                             data_quality_of, difference, monte_carlo)
 
-__all__ = ["MAX_ITERATIONS", "MonteCarloResult", "check_iterations", "check_seed", "data_quality_of", "difference", "monte_carlo"]
+__all__ = ["MAX_ITERATIONS", "MonteCarloResult", "check_iterations", "check_seed", "data_quality_of", "difference",
+           "monte_carlo"]

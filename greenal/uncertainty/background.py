@@ -22,10 +22,12 @@ class Background:
     tech: list[tuple[int, int, Uncertain]]  # (row, column, exchange): technosphere cells with a distribution
     bio: list[tuple[int, int, Uncertain]]  # (flow, column, exchange)
     products: list[str]  # R
-    x0: np.ndarray = field(default=None, repr=False)  # (n, R)
-    w: np.ndarray = field(default=None, repr=False)  # (n, m)
-    c: np.ndarray = field(default=None, repr=False)  # (m, m)
-    bw: np.ndarray = field(default=None, repr=False)  # (flows, m)
+    x0: np.ndarray = field(repr=False)  # (n, R)
+    w: np.ndarray = field(repr=False)  # (n, m)
+    c: np.ndarray = field(repr=False)  # (m, m)
+    bw: np.ndarray = field(repr=False)  # (flows, m)
+    _cols: list[int] = field(repr=False)  # technosphere columns of the cells in `tech`
+    _bio_cols: list[int] = field(repr=False)  # columns of the cells in `bio`
 
 
 def background(inventory, products: list[str]) -> Background:
@@ -49,15 +51,10 @@ def background(inventory, products: list[str]) -> Background:
                     bio.append((flows[e.target], j, spec))
     inverse = np.linalg.inv(a)
     r = [index[p] for p in products]
-    bg = Background(codes, (b @ inverse[:, r]).T, tech, bio, products)
-    bg.x0 = inverse[:, r]
     rows, cols = [t[0] for t in tech], [t[1] for t in tech]
-    bg.w = inverse[:, rows]
-    bg.c = inverse[np.ix_(cols, rows)]
-    bg.bw = b @ bg.w
-    bg._cols = cols
-    bg._bio_cols = [t[1] for t in bio]
-    return bg
+    w = inverse[:, rows]
+    return Background(codes, (b @ inverse[:, r]).T, tech, bio, products, x0=inverse[:, r], w=w,
+                      c=inverse[np.ix_(cols, rows)], bw=b @ w, _cols=cols, _bio_cols=[t[1] for t in bio])
 
 
 def background_lambda(bg: Background, tech_factor: np.ndarray, bio_factor: np.ndarray) -> np.ndarray:
@@ -76,6 +73,6 @@ def background_lambda(bg: Background, tech_factor: np.ndarray, bio_factor: np.nd
         lam -= np.matmul(dz.transpose(0, 2, 1), bg.bw.T)  # (n, R, m) @ (m, flows)
         if bio_cols:
             x = x - np.matmul(bg.w[bio_cols][None], dz)
-    for l, (flow, col, spec) in enumerate(bg.bio):
-        lam[:, :, flow] += (spec.amount * (bio_factor[:, l] - 1.0))[:, None] * x[:, l, :]
+    for b, (flow, _col, spec) in enumerate(bg.bio):
+        lam[:, :, flow] += (spec.amount * (bio_factor[:, b] - 1.0))[:, None] * x[:, b, :]
     return lam

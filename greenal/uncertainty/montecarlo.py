@@ -56,9 +56,9 @@ class System:
     """One basis's foreground as arrays of lines."""
     labels: list
     rows: list[str]
-    links: list[tuple[int, int, float, int]]  # (supplier row, consumer row, amount, key index)
-    inputs: np.ndarray  # columns: row, product (index in R), amount, key, label
-    emissions: np.ndarray  # columns: row, flow, amount, key, label
+    links: list[tuple[int, int, float, str]]  # (supplier row, consumer row, amount, key)
+    inputs: list[tuple[int, int, float, str, int]]  # (row, product (index in R), amount, key, label)
+    emissions: list[tuple[int, int, float, str, int]]  # (row, flow, amount, key, label)
 
 
 @dataclass
@@ -97,7 +97,8 @@ class Model:
 
     def _pedigree(self, key, description, origin, scores, kind, target) -> str:
         s = quality.sigma(scores, quality.basic_factor(kind, target))
-        return self._register(key, Uncertain(key, description, LOGNORMAL, 1.0, s), Line(key, description, origin, scores))
+        return self._register(key, Uncertain(key, description, LOGNORMAL, 1.0, s),
+                              Line(key, description, origin, scores))
 
     def _exchange(self, process, k: int, amount_line=None) -> str:
         e = process.exchanges[k]
@@ -144,8 +145,11 @@ class Model:
     def _system(self, fg: Foreground) -> System:
         rows = [r.code for r in fg.rows]
         index = {c: i for i, c in enumerate(rows)}
-        labels, label_index = [], {}
-        links, inputs, emissions = [], [], []
+        labels: list = []
+        label_index: dict = {}
+        links: list[tuple[int, int, float, str]] = []
+        inputs: list[tuple[int, int, float, str, int]] = []
+        emissions: list[tuple[int, int, float, str, int]] = []
 
         def label_of(label):
             if label not in label_index:
@@ -173,8 +177,9 @@ class Model:
         factors = np.empty_like(z)
         for i, key in enumerate(self.keys):
             factors[:, i] = self.specs[key].factor(z[:, i])
-        bg_z = dict(zip(self.bg_keys, z_bg.T))
-        tech = np.column_stack([t[2].factor(bg_z[t[2].key]) for t in self.bg.tech]) if self.bg.tech else np.empty((0, 0))
+        bg_z = dict(zip(self.bg_keys, z_bg.T, strict=True))
+        tech = np.column_stack([t[2].factor(bg_z[t[2].key]) for t in self.bg.tech]) if self.bg.tech \
+            else np.empty((0, 0))
         bio = np.column_stack([t[2].factor(bg_z[t[2].key]) for t in self.bg.bio]) if self.bg.bio else np.empty((0, 0))
         lam = background_lambda(self.bg, tech, bio) if (self.bg.tech or self.bg.bio) else \
             np.broadcast_to(self.bg.lambda0, (z.shape[0], *self.bg.lambda0.shape))
@@ -190,20 +195,20 @@ class Model:
         scaling = np.linalg.solve(a, demand)[:, :, 0]  # (n, rows)
         out = np.zeros((n, len(system.labels), len(self.flows)))
         if system.inputs:
-            rows, prods, amounts, keys, labels = map(list, zip(*system.inputs))
+            rows, prods, amounts, keys, labels = map(list, zip(*system.inputs, strict=True))
             kidx = [self.key_index[k] for k in keys]
             weight = np.asarray(amounts) * factors[:, kidx] * scaling[:, rows]  # (n, L)
             onehot = np.zeros((len(rows), len(system.labels)))
             onehot[np.arange(len(rows)), labels] = 1.0
             out += np.einsum("nl,nlf,lk->nkf", weight, lam[:, prods, :], onehot, optimize=True)
         if system.emissions:
-            rows, flows, amounts, keys, labels = map(list, zip(*system.emissions))
+            rows, flows, amounts, keys, labels = map(list, zip(*system.emissions, strict=True))
             kidx = [self.key_index[k] for k in keys]
             weight = np.asarray(amounts) * factors[:, kidx] * scaling[:, rows]
-            np.add.at(out, (slice(None), np.asarray(labels), np.asarray(flows)), weight)
+            np.add.at(out, (slice(None), np.asarray(labels), np.asarray(flows)), weight)  # type: ignore[arg-type]  # stubs omit the tuple index ufunc.at takes
         return out
 
-    def run(self, iterations: int, seed: int, reads: dict[str, np.ndarray] | None = None):
+    def run(self, iterations: int, seed: int, reads: dict[str, tuple[str, np.ndarray, float]]):
         """Samples of each read: reads maps a name to (basis, weights (labels, flows), constant);
         returns name -> (iterations,) array and the draws kept for the sensitivity analysis."""
         draws = Draws(seed)
@@ -313,7 +318,7 @@ class MonteCarloResult:
         return out
 
     def to_dict(self) -> dict:
-        bases = {}
+        bases: dict = {}
         for name, values in self.samples.items():
             basis, _, rest = name.partition(":")
             if basis in ("location", "market"):
@@ -333,7 +338,8 @@ def difference(after: MonteCarloResult, before: MonteCarloResult, basis: str = "
     """after - before, sample by sample (two declarations, e.g. before/after a retrofit). Both runs
     must share seed and iterations: shared inputs then have the same draws (common random numbers)."""
     if (after.seed, after.iterations) != (before.seed, before.iterations):
-        raise InputError("command line", "--seed/--mc", f"{after.seed}/{after.iterations} vs {before.seed}/{before.iterations}",
+        raise InputError("command line", "--seed/--mc",
+                         f"{after.seed}/{after.iterations} vs {before.seed}/{before.iterations}",
                          "the same seed and number of iterations for both declarations")
     return summary(after.samples[basis] - before.samples[basis])
 
@@ -360,13 +366,13 @@ def monte_carlo(engine, result, iterations: int, seed: int = 0, gwp: str = "ar6"
     account = result.electricity
     model = _model(engine, result)
     cf = _cf(engine.inventory, gwp)
-    reads = {}
+    reads: dict[str, tuple[str, np.ndarray, float]] = {}
     for basis, system in model.systems.items():
         reads[basis] = (basis, np.tile(cf / 1000, (len(system.labels), 1)), 0.0)
         for stage in dict.fromkeys(label.stage for label in system.labels):
             mask = np.array([label.stage == stage for label in system.labels], dtype=float)[:, None]
             reads[f"{basis}:{stage}"] = (basis, mask * cf / 1000, 0.0)
-    rule_rows = []
+    rule_rows: list[dict] = []
     verdicts = assess(result, schemes, gwp) if decl is not None else []
     for v in verdicts:
         entry = {"rule": v.rule.id, "verdict": v.verdict + (f" ({v.grade})" if v.grade else "")}
@@ -398,7 +404,7 @@ def monte_carlo(engine, result, iterations: int, seed: int = 0, gwp: str = "ar6"
     descriptions = {k: s.description for k, s in model.specs.items()}
     descriptions.update({t[2].key: t[2].description for t in model.bg.tech + model.bg.bio})
     sens = {basis: sensitivity(kept, samples[basis], keys, descriptions) for basis in ("location", "market")}
-    notes = METHOD_NOTES
+    notes: tuple[str, ...] = METHOD_NOTES
     if account.default_supply:
         notes += ("no electricity supplies declared: the footprint rests on a conservative default supply",)
     return MonteCarloResult(iterations, seed, gwp, {k: v for k, v in samples.items()}, rule_rows, sens,

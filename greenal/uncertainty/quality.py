@@ -74,8 +74,10 @@ def declared_quality(decl) -> dict[str, dict]:
             out[key] = source_scores(value)
             continue
         if not isinstance(value, dict) or set(value) != set(INDICATORS) or not all(
-                isinstance(value[i], int) and not isinstance(value[i], bool) and 1 <= value[i] <= 5 for i in INDICATORS):
-            raise InputError(decl.file, where, value, f"one of {names} or {{{', '.join(f'{i}: 1..5' for i in INDICATORS)}}}")
+                isinstance(value[i], int) and not isinstance(value[i], bool) and 1 <= value[i] <= 5
+                for i in INDICATORS):
+            raise InputError(decl.file, where, value,
+                             f"one of {names} or {{{', '.join(f'{i}: 1..5' for i in INDICATORS)}}}")
         out[key] = dict(value)
     return out
 
@@ -97,8 +99,9 @@ def site_field(stage: str, line, values: dict, field_inputs: dict, inventory) ->
     if stage == "recycling":
         return next((k for k in values if k.startswith("scrap_")), None)
     supplier = inventory.processes.get(line.target)
-    supplier_stage = supplier.stage if supplier else (line.target.removeprefix("site:") if line.target.startswith("site:") else None)
-    field = CHAIN_FIELDS.get(supplier_stage)
+    supplier_stage = supplier.stage if supplier else \
+        (line.target.removeprefix("site:") if line.target.startswith("site:") else None)
+    field = CHAIN_FIELDS.get(supplier_stage or "")
     return field if field in values else None
 
 
