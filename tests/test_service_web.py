@@ -36,7 +36,8 @@ def site(tmp_path_factory, data_dir):
     base = tmp_path_factory.mktemp("web")
     db = f"sqlite:///{base / 'registry.sqlite'}"
     registry.init(db)
-    registry.add_organisation("云南示例绿色铝业有限公司 (Yunnan Example Green Aluminium Co.)", "producer", YUNNAN_USCC, db=db)
+    registry.add_organisation("云南示例绿色铝业有限公司 (Yunnan Example Green Aluminium Co.)", "producer", YUNNAN_USCC,
+                              db=db)
     registry.add_organisation("Test Verifier Co", "verifier", VERIFIER_USCC, db=db)
     bob_decl = registry.submit(EXAMPLES / "guangxi-smelter.yaml", db=db, data_dir=data_dir)["declaration"]
     own = base / "verifier-own.yaml"  # a declaration by the verifier organisation itself
@@ -288,10 +289,11 @@ def test_upload_check_download_submit_review_approve_issue_verify_revoke(site):
     assert pact.json()["companyIds"] == [f"urn:pact:company:cn:uscc:{YUNNAN_USCC}"]
     tampered = {**form, "name": "other.yaml"}
     assert alice.post("/upload/report", data={**tampered, "kind": "pact"}).status_code == 400
-    done = alice.post("/upload/submit", data=form)
+    done = alice.post("/upload/submit", data={**form, "evidence": "electrolysis.ac_kwh_per_t = meter-log-2024.pdf"})
     assert done.status_code == 303, done.text[:500]
     page = alice.get(done.headers["location"])
     decl = int(re.search(r"/declarations/(\d+)", done.headers["location"]).group(1))
+    assert registry.show(decl, db=site["db"])["evidence"] == {"electrolysis.ac_kwh_per_t": "meter-log-2024.pdf"}
     assert "Submitted to the registry" in page.text and "submitted" in page.text
     cbam = alice.get(f"/declarations/{decl}/report/cbam")
     assert cbam.status_code == 200 and cbam.content[:2] == b"PK"
@@ -345,7 +347,8 @@ def test_a_verifier_rejects_with_a_reason(site):
     vera = logged_in(site, "vera", "Test Verifier Co")
     r = vera.post(f"/declarations/{site['bob_decl']}/reject", data={"csrf": token(vera), "reason": "  "})
     assert r.status_code == 422 and "the reason for the rejection" in r.text
-    r = vera.post(f"/declarations/{site['bob_decl']}/reject", data={"csrf": token(vera), "reason": "meter logs missing"})
+    r = vera.post(f"/declarations/{site['bob_decl']}/reject",
+                  data={"csrf": token(vera), "reason": "meter logs missing"})
     assert r.status_code == 303
     bob = logged_in(site, "bob", GUANGXI_USCC)
     page = bob.get(f"/declarations/{site['bob_decl']}").text
@@ -442,3 +445,29 @@ def test_every_web_message_key_is_in_the_catalogue_in_both_languages():
                                                                           ("approved", "rejected", "issued")}
     assert sorted(used - set(table)) == []
     assert all(table[key].get("zh") and table[key].get("en") for key in used)
+
+
+def test_registry_user_command_reads_the_password_from_stdin(site):
+    from click.testing import CliRunner
+
+    from greenal.cli import main
+    from greenal.errors import InputError
+    from greenal.registry.db import open_engine
+
+    runner = CliRunner()
+    args = ["registry", "--db", site["db"], "user", "Test Verifier Co", "walter", "--role", "verifier"]
+    result = runner.invoke(main, args, input="walter-password-1\n")
+    assert result.exit_code == 0, result.output
+    assert "user walter of Test Verifier Co: web log-in as verifier (new user)" in result.output
+    walter = authenticate(open_engine(site["db"]), "Test Verifier Co", "walter", "walter-password-1")
+    assert walter["role"] == "verifier"
+    result = runner.invoke(main, args, input="short\n")
+    assert isinstance(result.exception, InputError) and "10 to 1000 characters" in str(result.exception)
+
+
+def test_evidence_references_are_read_one_a_line():
+    from greenal.service.web import evidence_lines
+
+    assert evidence_lines("a.b = log.pdf\n\n c=d=e ") == {"a.b": "log.pdf", "c": "d=e"}
+    with pytest.raises(ValueError, match="line 2"):
+        evidence_lines("a=b\nno equals sign")

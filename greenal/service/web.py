@@ -583,12 +583,26 @@ async def upload(request: Request) -> Response:
     return await run_in_threadpool(_check_page, v, content, _upload_name(upload_file), gwp)
 
 
-def _submit(v: Visit, content: bytes, name: str, gwp: str) -> Response:
+def evidence_lines(text: str) -> dict:
+    """'FIELD=REFERENCE' lines (as `greenal registry submit --evidence`) as a dict."""
+    out = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        key, sep, ref = line.partition("=")
+        if not sep or not key.strip() or not ref.strip():
+            raise InputError("evidence references", f"line {number}", line[:80],
+                             "FIELD=REFERENCE, e.g. electrolysis.ac_kwh_per_t=meter-log-2024.pdf")
+        out[key.strip()] = ref.strip()
+    return out
+
+
+def _submit(v: Visit, content: bytes, name: str, gwp: str, evidence: str = "") -> Response:
     user = need(v, "producer", "admin")
     request = v.request
     try:
         with _as_file(content, name) as path, COMPUTE_LOCK:
-            sub = prepare(path, _data_dir(request), gwp)
+            sub = prepare(path, _data_dir(request), gwp, evidence_lines(evidence))
         if not user["uscc"] or sub.declarant["uscc"] != user["uscc"]:
             raise InputError(name, "declarant.uscc", sub.declarant["uscc"],
                              f"your organisation's code {user['uscc'] or '(none registered)'}: "
@@ -603,7 +617,7 @@ def _submit(v: Visit, content: bytes, name: str, gwp: str) -> Response:
 async def upload_submit(request: Request) -> Response:
     v, form = await posted(request, MAX_CARRIED_BYTES)
     content, name, gwp = _carried(v, form)
-    return await run_in_threadpool(_submit, v, content, name, gwp)
+    return await run_in_threadpool(_submit, v, content, name, gwp, _text(form, "evidence", 20_000))
 
 
 def _download(v: Visit, content: bytes, name: str, kind: str, gwp: str) -> Response:
