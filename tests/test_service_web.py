@@ -199,6 +199,11 @@ def test_a_producer_sees_only_its_own_organisations_declarations(site):
         assert r.status_code == 404 and "Guangxi" not in r.text, path
     assert bob.get(f"/declarations/{site['bob_decl']}").status_code == 200
     assert alice.get("/queue").status_code == 403  # producers have no review queue
+    add_user(YUNNAN_USCC, "ada", "ada-admin-password", "admin", db=site["db"])  # an administrator of a producer
+    PASSWORD["ada"] = "ada-admin-password"
+    ada = logged_in(site, "ada", YUNNAN_USCC)
+    assert ada.get(f"/declarations/{site['bob_decl']}").status_code == 404
+    assert "Guangxi Example" not in ada.get("/declarations").text
 
 
 def test_producers_cannot_decide_and_verifiers_cannot_upload(site):
@@ -471,3 +476,11 @@ def test_evidence_references_are_read_one_a_line():
     assert evidence_lines("a.b = log.pdf\n\n c=d=e ") == {"a.b": "log.pdf", "c": "d=e"}
     with pytest.raises(ValueError, match="line 2"):
         evidence_lines("a=b\nno equals sign")
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="PDF output needs Debian's chromium")
+def test_a_registered_declaration_downloads_as_pdf(site):
+    bob = logged_in(site, "bob", GUANGXI_USCC)
+    r = bob.get(f"/declarations/{site['bob_decl']}/report/certificate-pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF") and r.headers["content-type"] == "application/pdf"
+    assert re.search(r"filename\*=UTF-8''.+-en-certificate\.pdf", r.headers["content-disposition"])

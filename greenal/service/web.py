@@ -357,15 +357,21 @@ def _upload_name(upload: UploadFile) -> str:
 # ---------------------------------------------------------------- registry reads
 
 
+def _sees_all(user: dict) -> bool:
+    """Users of verifier organisations see every declaration; users of producer organisations
+    (administrators included) only their own organisation's."""
+    return user["kind"] == "verifier"
+
+
 def _declaration_row(v: Visit, declaration_id: int) -> tuple[Declaration, Organisation]:
-    """The declaration if this user may see it (a producer: their organisation's only), else 404."""
+    """The declaration if this user may see it (see `_sees_all`), else 404 (as if there were none)."""
     user = need(v)
 
     def work(session):
         d = session.get(Declaration, declaration_id)
         return (d, session.get(Organisation, d.organisation_id)) if d else None
     found = regdb.transaction(_engine(v.request), work)
-    if found is None or (user["role"] == "producer" and found[0].organisation_id != user["organisation_id"]):
+    if found is None or (not _sees_all(user) and found[0].organisation_id != user["organisation_id"]):
         raise Problem(404, "web_error_not_found")
     return found
 
@@ -380,7 +386,7 @@ def _listing(v: Visit, status: str | None = None, exclude_own: bool = False) -> 
     def work(session):
         q = (select(Declaration, Organisation).join(Organisation, Declaration.organisation_id == Organisation.id)
              .order_by(Declaration.id.desc()))
-        if user["role"] == "producer":
+        if not _sees_all(user):
             q = q.where(Declaration.organisation_id == user["organisation_id"])
         if status:
             q = q.where(Declaration.status == status)
