@@ -114,6 +114,10 @@ def test_a_producer_logs_in_uploads_sees_the_footprint_and_submits(server, page,
     page.wait_for_url(f"{url}/declarations/*")
     assert page.get_by_text("Submitted to the registry; a verifier will review it.").is_visible()
     page.screenshot(path="/tmp/web-declaration.png", full_page=True)
+    page.get_by_role("link", name="中文").click()
+    assert page.locator("h1 .status").inner_text() == "已提交"
+    assert page.get_by_role("heading", name="评价结论").is_visible()
+    page.screenshot(path="/tmp/web-declaration-zh.png", full_page=True)
 
 
 def test_a_questionnaire_error_is_shown_with_sheet_and_cell(server, page, tmp_path):

@@ -60,7 +60,9 @@ def client_of(site) -> TestClient:
 
 
 def csrf_of(page: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page[:300]
+    return found.group(1)
 
 
 def logged_in(site, user: str, org: str) -> TestClient:
@@ -484,3 +486,36 @@ def test_a_registered_declaration_downloads_as_pdf(site):
     r = bob.get(f"/declarations/{site['bob_decl']}/report/certificate-pdf")
     assert r.status_code == 200 and r.content.startswith(b"%PDF") and r.headers["content-type"] == "application/pdf"
     assert re.search(r"filename\*=UTF-8''.+-en-certificate\.pdf", r.headers["content-disposition"])
+
+
+def test_repeated_failed_log_ins_are_throttled(site, monkeypatch):
+    from greenal.service import web
+
+    monkeypatch.setattr(web, "_failures", {})
+    client = client_of(site)
+    form = {"csrf": csrf_of(client.get("/login").text), "organisation": GUANGXI_USCC, "name": "bob"}
+    for _ in range(web.LOGIN_FAILURES):
+        assert client.post("/login", data={**form, "password": "wrong-password"}).status_code == 401
+    r = client.post("/login", data={**form, "password": PASSWORD["bob"]})  # right, but too late
+    assert r.status_code == 429 and "Too many failed log-ins" in r.text
+    assert logged_in(site, "alice", YUNNAN_USCC).get("/declarations").status_code == 200  # others unaffected
+
+
+def test_a_chunked_upload_over_the_limit_is_cut_off(site):
+    """No Content-Length: the body is counted as it arrives and refused once past the limit."""
+    alice = logged_in(site, "alice", YUNNAN_USCC)
+    boundary = "greenalboundary"
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{token(alice)}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.yaml"\r\n\r\n').encode()
+    def body():
+        yield head
+        for _ in range(MAX_UPLOAD_BYTES // 100_000 + 5):
+            yield b"#" * 99_999 + b"\n"
+        yield f"\r\n--{boundary}--\r\n".encode()
+    r = alice.post("/upload", content=body(), headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status_code == 413 and "too large" in r.text
+
+
+def test_the_api_paths_are_left_to_the_api(site):
+    r = client_of(site).get("/3/no-such-endpoint")
+    assert r.status_code in (401, 403, 404) and "text/html" not in r.headers.get("content-type", "")

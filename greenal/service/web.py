@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,11 @@ SECURITY_HEADERS = {
 }
 STATIC = {"web.css": "text/css; charset=utf-8", "web.js": "text/javascript; charset=utf-8"}
 COMPUTE_LOCK = threading.Lock()  # one footprint at a time per worker (the Brightway engine is shared)
+# Failed log-ins: at most LOGIN_FAILURES per client address and user name within LOGIN_WINDOW_S,
+# then 429 until the window passes. Counted per worker process (no table for it in the schema).
+LOGIN_FAILURES, LOGIN_WINDOW_S = 10, 15 * 60
+_failures: dict[tuple[str, str, str], list[float]] = {}
+_failures_lock = threading.Lock()
 
 
 # ---------------------------------------------------------------- failures as pages
@@ -525,13 +531,28 @@ def login_form(request: Request, next: str = "/") -> Response:
     return page(v, "login.html", next=_safe_next(next), failed=False, organisation="", name="")
 
 
+def _recent_failures(key: tuple[str, str, str], add: bool = False) -> int:
+    now = time.monotonic()
+    with _failures_lock:
+        recent = [at for at in _failures.get(key, []) if now - at < LOGIN_WINDOW_S] + ([now] if add else [])
+        if recent:
+            _failures[key] = recent
+        else:
+            _failures.pop(key, None)
+        return len(recent)
+
+
 @router.post("/login", include_in_schema=False)
 async def login(request: Request) -> Response:
     v, form = await posted(request)
     organisation, name = _text(form, "organisation").strip(), _text(form, "name").strip()
+    client = (request.client.host if request.client else "", organisation.casefold(), name.casefold())
+    if _recent_failures(client) >= LOGIN_FAILURES:
+        raise Problem(429, "web_error_too_many", f"{LOGIN_FAILURES} failed log-ins in {LOGIN_WINDOW_S // 60} min")
     user = await run_in_threadpool(users.authenticate, _engine(request), organisation, name,
                                    _text(form, "password", users.MAX_PASSWORD_CHARS + 1))
     if user is None:
+        _recent_failures(client, add=True)
         return page(v, "login.html", status=401, next=_safe_next(_text(form, "next")), failed=True,
                     organisation=organisation, name=name)
     v.session, v.user, v.set_cookie = sessions.new_session(user), user, True  # a new nonce after log-in
