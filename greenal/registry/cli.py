@@ -256,3 +256,23 @@ def verify(ctx, certificate, declaration, db, at_date):
     if failed:
         raise failed
     click.echo(f"{certificate}: valid")
+
+
+@registry.command("user")
+@click.argument("organisation")
+@click.argument("name")
+@click.option("--role", type=click.Choice(("producer", "verifier", "admin")), required=True)
+@click.pass_context
+def user_(ctx, organisation, name, role):
+    """Give a user of ORGANISATION a web log-in (password from the prompt, or a line on stdin)."""
+    import sys
+
+    from greenal.service.users import add_user
+
+    if sys.stdin.isatty():
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    u = add_user(organisation, name, password, role, **_opts(ctx))
+    click.echo(f"user {u['name']} of {u['organisation']}: web log-in as {u['role']}"
+               + (" (new user)" if u["created"] else ""))
