@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from greenal.errors import InputError
 from greenal.registry import db as regdb
-from greenal.registry import signing
+from greenal.registry import pdfdoc, signing
 from greenal.registry.canonical import canonical, sha256_hex
 from greenal.registry.models import Certificate, DeclarationVersion, Organisation, Revocation, SigningKey, User
-from greenal.registry.service import CERTIFICATE_TYPE, _engine
+from greenal.registry.service import CERTIFICATE_TYPE, _engine, verification_code
 from greenal.registry.submission import compute, read_input
 
 REQUIRED = ("type", "format", "number", "claim", "declaration", "toolkit_version", "data_version", "gwp", "results",
@@ -47,14 +47,18 @@ def differences(stated, recomputed, path: str = "") -> list[str]:
 
 
 def verify(certificate_path, declaration_path=None, db=None, data_dir=None, today: dt.date | None = None) -> list[dict]:
-    """Checks in order, each {check, ok, detail}; stops at the first one that makes the rest meaningless."""
+    """Checks in order, each {check, ok, detail}; stops at the first one that makes the rest meaningless.
+    `certificate_path`: the signed JSON, or a certificate PDF carrying it (greenal.registry.pdfdoc)."""
     out = []
 
     def add(check, ok, detail):
         out.append({"check": check, "ok": bool(ok), "detail": detail})
         return ok
 
-    raw = read_input(certificate_path, "certificate (JSON)")
+    raw = read_input(certificate_path, "certificate (JSON or PDF)")
+    printed = None  # a PDF's text layer
+    if raw.startswith(b"%PDF-"):
+        raw, printed = pdfdoc.read_certificate_pdf(certificate_path)
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -87,6 +91,14 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
     if not add("signature", sig_ok, f"Ed25519 signature by key {verifier.get('key_id')} valid" if sig_ok
                else "the Ed25519 signature does not match the document: its content was changed"):
         return out
+    if printed is not None:
+        code = verification_code(raw)
+        missing = [f"{what} {value}" for what, value in (("number", document["number"]), ("verification code", code))
+                   if not pdfdoc.shows(printed, value)]
+        if not add("printed certificate", not missing, f"the PDF shows number {document['number']} and "
+                   f"verification code {code} of its embedded document" if not missing else
+                   f"the PDF's page does not show the {' and the '.join(missing)} of its embedded signed document"):
+            return out
     engine = _engine(db, data_dir)
 
     def lookup(session):
