@@ -68,7 +68,8 @@ def _evidence(pairs) -> dict:
     for pair in pairs:
         field, sep, ref = pair.partition("=")
         if not sep or not field.strip() or not ref.strip():
-            raise InputError("command line", "--evidence", pair, "FIELD=REFERENCE, e.g. electrolysis.ac_kwh_per_t=meter-log-2024.pdf")
+            raise InputError("command line", "--evidence", pair,
+                             "FIELD=REFERENCE, e.g. electrolysis.ac_kwh_per_t=meter-log-2024.pdf")
         out[field.strip()] = ref.strip()
     return out
 
@@ -109,9 +110,11 @@ def show(ctx, declaration_id, as_json):
     if as_json:
         return _echo_json(d)
     click.echo(f"declaration {d['id']}: {d['organisation']} ({d['uscc']}), {d['product']}, "
-               f"{d['period']['start']} to {d['period']['end']}: {d['status']}" + (f" ({d['reason']})" if d["reason"] else ""))
+               f"{d['period']['start']} to {d['period']['end']}: {d['status']}"
+               + (f" ({d['reason']})" if d["reason"] else ""))
     for v in d["versions"]:
-        click.echo(f"  version {v['number']}: {v['file']} sha256 {v['sha256']} ({v['submitted']}, data {v['data_version']})")
+        click.echo(f"  version {v['number']}: {v['file']} sha256 {v['sha256']} ({v['submitted']}, "
+                   f"data {v['data_version']})")
     r = d["results"]
     click.echo(f"  location-based {r['location_based']['total_t_co2e']:.3f} · market-based "
                f"{r['market_based']['total_t_co2e']:.3f} t CO2e/t ({r['market_based'].get('gwp_name', '')})")
@@ -239,7 +242,8 @@ def keys_new(name, directory):
     from pathlib import Path
 
     k = _api().new_key_pair(Path(directory), name)
-    click.echo(f"wrote {k['private_key']} (private, mode 0600; keep it secret) and {k['public_key']}; key id {k['key_id']}")
+    click.echo(f"wrote {k['private_key']} (private, mode 0600; keep it secret) and {k['public_key']}; "
+               f"key id {k['key_id']}")
 
 
 @click.command()

@@ -36,7 +36,7 @@ def differences(stated, recomputed, path: str = "") -> list[str]:
     if isinstance(stated, list) and isinstance(recomputed, list):
         if len(stated) != len(recomputed):
             return [f"{path}: {len(stated)} items stated, {len(recomputed)} recomputed"]
-        return [d for i, (a, b) in enumerate(zip(stated, recomputed)) for d in differences(a, b, f"{path}[{i}]")]
+        return [d for i, (a, b) in enumerate(zip(stated, recomputed, strict=True)) for d in differences(a, b, f"{path}[{i}]")]
     numbers = (int, float)
     if isinstance(stated, numbers) and isinstance(recomputed, numbers) and not isinstance(stated, bool):
         if math.isclose(stated, recomputed, rel_tol=REL_TOL, abs_tol=1e-12):
@@ -107,13 +107,15 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
         if key is not None:
             org = session.get(Organisation, session.get(User, key.user_id).organisation_id)
         cert = session.execute(select(Certificate).where(Certificate.number == document["number"])).scalar_one_or_none()
-        revocation = session.execute(select(Revocation).where(Revocation.certificate_id == cert.id)).scalar_one_or_none() if cert else None
+        revocation = session.execute(select(Revocation).where(
+            Revocation.certificate_id == cert.id)).scalar_one_or_none() if cert else None
         version = session.get(DeclarationVersion, cert.version_id) if cert else None
         return (key is not None, org.name if org else None, cert and (cert.sha256, cert.status),
-                revocation and (revocation.created, revocation.reason), version and (version.content, version.file_name))
+                revocation and (revocation.created, revocation.reason),
+                version and (version.content, version.file_name))
     registered, org_name, cert, revocation, stored = regdb.transaction(engine, lookup)
-    if not add("signer's key", registered and org_name == verifier.get("organisation"),
-               f"key {verifier['key_id']} registered to {org_name}" if registered and org_name == verifier.get("organisation")
+    key_ok = registered and org_name == verifier.get("organisation")
+    if not add("signer's key", key_ok, f"key {verifier['key_id']} registered to {org_name}" if key_ok
                else f"key {verifier['key_id']} is not registered in the registry for {verifier.get('organisation')}"):
         return out
     if not add("registered", cert is not None and cert[0] == sha256_hex(raw),
@@ -141,7 +143,8 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
                f"{file_name}: SHA-256 {sha256_hex(content)[:16]}… differs from the certified {stated_hash[:16]}…: "
                "the declaration changed after approval"):
         return out
-    _, results, verdicts, data_version = compute(content, document["declaration"]["file_name"], data_dir, document["gwp"])
+    _, results, verdicts, data_version = compute(content, document["declaration"]["file_name"], data_dir,
+                                                 document["gwp"])
     found = differences({"results": document["results"], "verdicts": document["verdicts"]},
                         {"results": results, "verdicts": verdicts})
     note = "" if data_version == document["data_version"] else \
