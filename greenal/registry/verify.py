@@ -36,7 +36,8 @@ def differences(stated, recomputed, path: str = "") -> list[str]:
     if isinstance(stated, list) and isinstance(recomputed, list):
         if len(stated) != len(recomputed):
             return [f"{path}: {len(stated)} items stated, {len(recomputed)} recomputed"]
-        return [d for i, (a, b) in enumerate(zip(stated, recomputed, strict=True)) for d in differences(a, b, f"{path}[{i}]")]
+        pairs = enumerate(zip(stated, recomputed, strict=True))
+        return [d for i, (a, b) in pairs for d in differences(a, b, f"{path}[{i}]")]
     numbers = (int, float)
     if isinstance(stated, numbers) and isinstance(recomputed, numbers) and not isinstance(stated, bool):
         if math.isclose(stated, recomputed, rel_tol=REL_TOL, abs_tol=1e-12):
