@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -85,12 +86,17 @@ def read_certificate_pdf(path) -> tuple[bytes, str]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError, PdfStreamError
 
+    quiet = logging.getLogger("pypdf")  # pypdf logs what it repairs; the one-line error says enough
+    was = quiet.level
+    quiet.setLevel(logging.CRITICAL + 1)  # for its child loggers (pypdf._reader, …) too
     try:
         reader = PdfReader(str(path))
         found = reader.attachments.get(ATTACHMENT)
         text = "\n".join(page.extract_text() or "" for page in reader.pages) if found else ""
     except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise InputError(str(path), "PDF", type(error).__name__, f"a readable certificate PDF ({error})") from None
+    finally:
+        quiet.setLevel(was)
     if not found:
         raise InputError(str(path), "embedded file", "none", f"a certificate PDF from `greenal registry issue` "
                          f"carrying its signed document ({ATTACHMENT})")
