@@ -3,7 +3,8 @@ uses, and since Chromium 131 it lays out CSS @page margin boxes (header, footer,
 
 One Chromium process prints every document of a run (`print_all`): it is driven over the
 DevTools protocol on a pipe (`--remote-debugging-pipe`: commands in on fd 3, replies out on
-fd 4, each a JSON message ended by a NUL byte), one tab, `Page.printToPDF` per document, with
+fd 4, each a JSON message ended by a NUL byte), a tab per document, loaded and printed side by
+side, `Page.printToPDF` with
 the parameters Chromium's own `--print-to-pdf` uses (backgrounds printed, the CSS @page size,
 no browser header or footer).
 
@@ -89,7 +90,6 @@ class _Chromium:
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buffer = b""
-        self.session = ""
 
     def close(self) -> None:
         for fd in (self._to_browser, self._from_browser):
@@ -127,35 +127,41 @@ class _Chromium:
         message, _, self._buffer = self._buffer.partition(b"\0")
         return json.loads(message)
 
-    def call(self, method: str, params: dict | None = None, session: bool = True) -> dict:
-        """Send one command and return its result (events read meanwhile are dropped)."""
-        self._next_id += 1
-        command: dict = {"id": self._next_id, "method": method, "params": params or {}}
-        if session and self.session:
-            command["sessionId"] = self.session
-        try:
-            os.write(self._to_browser, json.dumps(command).encode() + b"\0")
-        except BrokenPipeError:
-            raise self._failed("it stopped") from None
-        while True:
+    def call_all(self, commands: list[tuple[str, dict, str]]) -> list[dict]:
+        """Send (method, params, session id or '') commands at once and return their results in
+        order (events read meanwhile are dropped): the tabs load and print side by side."""
+        ids = []
+        for method, params, session in commands:
+            self._next_id += 1
+            command: dict = {"id": self._next_id, "method": method, "params": params}
+            if session:
+                command["sessionId"] = session
+            try:
+                os.write(self._to_browser, json.dumps(command).encode() + b"\0")
+            except BrokenPipeError:
+                raise self._failed("it stopped") from None
+            ids.append(self._next_id)
+        results: dict[int, dict] = {}
+        while len(results) < len(ids):
             message = self._read_message()
-            if message.get("id") == self._next_id:
+            if message.get("id") in ids:
                 if "error" in message:
+                    method = commands[ids.index(message["id"])][0]
                     raise self._failed(f"{method}: {message['error'].get('message', message['error'])}")
-                return message.get("result", {})
+                results[message["id"]] = message.get("result", {})
+        return [results[i] for i in ids]
 
-    def open_tab(self) -> None:
-        target = self.call("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                 session=False)["sessionId"]
-
-    def print_page(self, url: str) -> bytes:
-        """Load `url` in the tab, wait for its load event and its fonts, print it."""
-        self.call("Page.navigate", {"url": url})
+    def print_pages(self, urls: list[str]) -> list[bytes]:
+        """Load each URL in a tab of its own, wait for its load event and its fonts, print it."""
+        targets = self.call_all([("Target.createTarget", {"url": "about:blank"}, "") for _ in urls])
+        sessions = [r["sessionId"] for r in self.call_all(
+            [("Target.attachToTarget", {"targetId": t["targetId"], "flatten": True}, "") for t in targets])]
+        self.call_all([("Page.navigate", {"url": url}, s) for url, s in zip(urls, sessions, strict=True)])
         ready = "new Promise(done => { const go = () => document.fonts.ready.then(() => done(true)); " \
                 "document.readyState === 'complete' ? go() : addEventListener('load', go); })"
-        self.call("Runtime.evaluate", {"expression": ready, "awaitPromise": True})
-        return base64.b64decode(self.call("Page.printToPDF", PRINT_PARAMS)["data"])
+        self.call_all([("Runtime.evaluate", {"expression": ready, "awaitPromise": True}, s) for s in sessions])
+        printed = self.call_all([("Page.printToPDF", PRINT_PARAMS, s) for s in sessions])
+        return [base64.b64decode(r["data"]) for r in printed]
 
 
 def print_all(documents: Iterable[tuple[str, Path]], work_dir: Path | None = None) -> list[Path]:
@@ -171,11 +177,12 @@ def print_all(documents: Iterable[tuple[str, Path]], work_dir: Path | None = Non
         tmp = Path(tmp).resolve()  # an --out given as a relative folder: Chromium needs absolute paths
         chromium = _Chromium(executable, tmp, time.monotonic() + TIMEOUT_S)
         try:
-            chromium.open_tab()
-            for number, (html, path) in enumerate(documents):
+            urls = []
+            for number, (html, _) in enumerate(documents):
                 page = tmp / f"page-{number}.html"
                 page.write_text(html, encoding="utf-8")
-                data = chromium.print_page(page.as_uri())
+                urls.append(page.as_uri())
+            for data, (_, path) in zip(chromium.print_pages(urls), documents, strict=True):
                 if not data.startswith(b"%PDF-"):
                     raise chromium._failed("no PDF returned")
                 with atomic_target(Path(path).resolve()) as target:
