@@ -29,7 +29,7 @@ LANGS = ("zh", "en")
 def base_url(base: str | None = None) -> str:
     """The verify pages' base address: the argument, else GREENAL_VERIFY_URL, else the default."""
     chosen = (base or os.environ.get(VERIFY_URL_ENV) or DEFAULT_VERIFY_URL).strip()
-    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", chosen):
+    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?", chosen):
         raise InputError("command line", "--verify-url", chosen, "an http(s) address, e.g. https://registry.example.org")
     return chosen.rstrip("/")
 
@@ -40,14 +40,14 @@ def verify_url(number: str, base: str | None = None) -> str:
 
 
 def qr_code(url: str):
-    """The QR symbol (segno, error correction level M: 15 % of the symbol may be lost)."""
+    """The QR symbol (segno; error correction level M restores about 15 % of the codewords, ISO/IEC 18004)."""
     import segno
 
     return segno.make_qr(url, error="m")
 
 
 def qr_svg(url: str) -> Markup:
-    """Inline SVG of the QR code (4-module quiet zone, ISO/IEC 18004 §7.3.8), sized by its CSS box."""
+    """Inline SVG of the QR code with the 4-module quiet zone ISO/IEC 18004 asks for, sized by its CSS box."""
     svg = qr_code(url).svg_inline(scale=1, border=4, omitsize=True, dark="#000", title=url)
     return Markup(svg)
 
