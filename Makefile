@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/footprint.py
 	$(BIN)/python benchmarks/montecarlo.py
 	$(BIN)/python benchmarks/variants.py
+	$(BIN)/python benchmarks/pdf.py
 
 clean:
 	rm -rf $(VENV) build dist out *.egg-info

@@ -136,11 +136,7 @@ def test_failing_pdf_step_leaves_the_previous_set_untouched(engine, tmp_path, pr
     before = snapshot(out)
     assert len(before) == 4
 
-    def chromium_fails(command, timeout_s):
-        Path(next(a for a in command if a.startswith("--print-to-pdf=")).split("=", 1)[1]).write_bytes(b"%PDF-1.")
-        return subprocess.CompletedProcess(command, 1, "", "crashed")
-
-    monkeypatch.setattr(pdf, "_run_group", chromium_fails)
+    monkeypatch.setattr(pdf, "browser", lambda: "/bin/false")  # a browser that dies at start
     result.declaration.declarant["site"] = "changed"  # a new run would change the workbook
     with pytest.raises(MissingTool):
         write_reports(result, engine, ["html", "pdf", "xlsx", "pact", "cbam"], "en", out)

@@ -113,8 +113,8 @@ def show(ctx, declaration_id, as_json):
                f"{d['period']['start']} to {d['period']['end']}: {d['status']}"
                + (f" ({d['reason']})" if d["reason"] else ""))
     for v in d["versions"]:
-        click.echo(f"  version {v['number']}: {v['file']} sha256 {v['sha256']} "
-                   f"({v['submitted']}, data {v['data_version']})")
+        click.echo(f"  version {v['number']}: {v['file']} sha256 {v['sha256']} ({v['submitted']}, "
+                   f"data {v['data_version']})")
     r = d["results"]
     click.echo(f"  location-based {r['location_based']['total_t_co2e']:.3f} · market-based "
                f"{r['market_based']['total_t_co2e']:.3f} t CO2e/t ({r['market_based'].get('gwp_name', '')})")
@@ -163,16 +163,27 @@ def reject(ctx, declaration_id, reason):
 
 @registry.command()
 @click.argument("declaration_id")
-@click.option("--out", type=click.Path(dir_okay=False), help="Certificate file (default: <number>.json).")
+@click.option("--out", type=click.Path(), default=".", show_default=True,
+              help="Folder for <number>.json and <number>-<lang>.pdf; a path ending .json names the JSON file "
+                   "(its PDFs beside it as <stem>-<lang>.pdf).")
+@click.option("--format", "formats", default="json,pdf", show_default=True, help="Comma-separated: json, pdf.")
+@click.option("--lang", "langs", default="zh,en", show_default=True, help="Languages of the PDF: zh, en.")
+@click.option("--verify-url", "verify_base", envvar="GREENAL_VERIFY_URL",
+              help="Base address of the public verify page the QR code points to: <base>/verify/<number> "
+                   "(env GREENAL_VERIFY_URL; default http://localhost:8000, the greenal service's local address).")
 @click.pass_context
-def issue(ctx, declaration_id, out):
-    """Issue the approved certificate and write its signed JSON."""
-    api = _api()
-    number = api.show(declaration_id, **_opts(ctx))["certificates"]
-    target = out or (f"{number[-1]['number']}.json" if number else None)
-    r = api.issue(declaration_id, out=target, **_opts(ctx))
-    click.echo(f"certificate {r['certificate']} {r['status']}, verification code {r['verification_code']}: "
-               f"wrote {r['path']}")
+def issue(ctx, declaration_id, out, formats, langs, verify_base):
+    """Issue the approved certificate: its signed JSON and its PDF (number, verification code, QR code,
+    the signed JSON embedded)."""
+    from greenal.registry import pdfdoc
+
+    r = pdfdoc.issue_files(declaration_id, out, formats=tuple(pdfdoc.parse_list(formats, ("json", "pdf"), "--format")),
+                           langs=tuple(pdfdoc.parse_list(langs, pdfdoc.LANGS, "--lang")), base=verify_base,
+                           **_opts(ctx))
+    click.echo(f"certificate {r['certificate']} {r['status']}, verification code {r['verification_code']}, "
+               f"verify at {r['url']}")
+    for path in r["paths"]:
+        click.echo(f"wrote {path}")
 
 
 @registry.command()
@@ -236,14 +247,15 @@ def keys_new(name, directory):
 
 
 @click.command()
-@click.argument("certificate", type=click.Path(dir_okay=False))
+@click.argument("certificate", type=click.Path(dir_okay=False), metavar="CERT.json|CERT.pdf")
 @click.option("--decl", "declaration", type=click.Path(dir_okay=False),
               help="The declaration file to recompute from (default: the registry's copy).")
 @click.option("--db", envvar="GREENAL_DB", help=DB_HELP)
 @click.option("--at", "at_date", help="Check validity on this date (YYYY-MM-DD; default today).")
 @click.pass_context
 def verify(ctx, certificate, declaration, db, at_date):
-    """Check a certificate: signature, signer's key, revocation, validity, and recomputation."""
+    """Check a certificate (its JSON, or its PDF with the JSON embedded): signature, signer's key, the PDF's
+    printed number and code, revocation, validity, and recomputation."""
     api = _api()
     try:
         today = dt.date.fromisoformat(at_date) if at_date else None

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from greenal.errors import InputError
 from greenal.registry import db as regdb
-from greenal.registry import signing
+from greenal.registry import pdfdoc, signing
 from greenal.registry.canonical import canonical, sha256_hex
 from greenal.registry.models import Certificate, DeclarationVersion, Organisation, Revocation, SigningKey, User
-from greenal.registry.service import CERTIFICATE_TYPE, _engine
+from greenal.registry.service import CERTIFICATE_TYPE, _engine, verification_code
 from greenal.registry.submission import compute, read_input
 
 REQUIRED = ("type", "format", "number", "claim", "declaration", "toolkit_version", "data_version", "gwp", "results",
@@ -36,8 +36,8 @@ def differences(stated, recomputed, path: str = "") -> list[str]:
     if isinstance(stated, list) and isinstance(recomputed, list):
         if len(stated) != len(recomputed):
             return [f"{path}: {len(stated)} items stated, {len(recomputed)} recomputed"]
-        return [d for i, (a, b) in enumerate(zip(stated, recomputed, strict=True))
-                for d in differences(a, b, f"{path}[{i}]")]
+        pairs = enumerate(zip(stated, recomputed, strict=True))
+        return [d for i, (a, b) in pairs for d in differences(a, b, f"{path}[{i}]")]
     numbers = (int, float)
     if isinstance(stated, numbers) and isinstance(recomputed, numbers) and not isinstance(stated, bool):
         if math.isclose(stated, recomputed, rel_tol=REL_TOL, abs_tol=1e-12):
@@ -48,14 +48,18 @@ def differences(stated, recomputed, path: str = "") -> list[str]:
 
 
 def verify(certificate_path, declaration_path=None, db=None, data_dir=None, today: dt.date | None = None) -> list[dict]:
-    """Checks in order, each {check, ok, detail}; stops at the first one that makes the rest meaningless."""
+    """Checks in order, each {check, ok, detail}; stops at the first one that makes the rest meaningless.
+    `certificate_path`: the signed JSON, or a certificate PDF carrying it (greenal.registry.pdfdoc)."""
     out = []
 
     def add(check, ok, detail):
         out.append({"check": check, "ok": bool(ok), "detail": detail})
         return ok
 
-    raw = read_input(certificate_path, "certificate (JSON)")
+    raw = read_input(certificate_path, "certificate (JSON or PDF)")
+    printed = None  # a PDF's text layer
+    if raw.startswith(b"%PDF-"):
+        raw, printed = pdfdoc.read_certificate_pdf(certificate_path)
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -88,6 +92,14 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
     if not add("signature", sig_ok, f"Ed25519 signature by key {verifier.get('key_id')} valid" if sig_ok
                else "the Ed25519 signature does not match the document: its content was changed"):
         return out
+    if printed is not None:
+        code = verification_code(raw)
+        missing = [f"{what} {value}" for what, value in (("number", document["number"]), ("verification code", code))
+                   if not pdfdoc.shows(printed, value)]
+        if not add("printed certificate", not missing, f"the PDF shows number {document['number']} and "
+                   f"verification code {code} of its embedded document" if not missing else
+                   f"the PDF's page does not show the {' and the '.join(missing)} of its embedded signed document"):
+            return out
     engine = _engine(db, data_dir)
 
     def lookup(session):
@@ -96,16 +108,15 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
         if key is not None:
             org = session.get(Organisation, session.get(User, key.user_id).organisation_id)
         cert = session.execute(select(Certificate).where(Certificate.number == document["number"])).scalar_one_or_none()
-        revocation = session.execute(
-            select(Revocation).where(Revocation.certificate_id == cert.id)).scalar_one_or_none() if cert else None
+        revocation = session.execute(select(Revocation).where(
+            Revocation.certificate_id == cert.id)).scalar_one_or_none() if cert else None
         version = session.get(DeclarationVersion, cert.version_id) if cert else None
         return (key is not None, org.name if org else None, cert and (cert.sha256, cert.status),
                 revocation and (revocation.created, revocation.reason),
                 version and (version.content, version.file_name))
     registered, org_name, cert, revocation, stored = regdb.transaction(engine, lookup)
-    if not add("signer's key", registered and org_name == verifier.get("organisation"),
-               f"key {verifier['key_id']} registered to {org_name}"
-               if registered and org_name == verifier.get("organisation")
+    key_ok = registered and org_name == verifier.get("organisation")
+    if not add("signer's key", key_ok, f"key {verifier['key_id']} registered to {org_name}" if key_ok
                else f"key {verifier['key_id']} is not registered in the registry for {verifier.get('organisation')}"):
         return out
     if not add("registered", cert is not None and cert[0] == sha256_hex(raw),

@@ -57,10 +57,10 @@ def _render(result, engine, formats: list[str], lang: str, stage: Path, gwp: str
         for kind, page in pages.items():
             (stage / f"{stem}-{lang}-{kind}.html").write_text(page, encoding="utf-8")
             names.append(f"{stem}-{lang}-{kind}.html")
-    if "pdf" in formats:
-        for kind, page in pages.items():
-            pdf.html_to_pdf(page, stage / f"{stem}-{lang}-{kind}.pdf", work_dir=stage)
-            names.append(f"{stem}-{lang}-{kind}.pdf")
+    if "pdf" in formats:  # every document of the run printed by one Chromium
+        printed = pdf.print_all([(page, stage / f"{stem}-{lang}-{kind}.pdf") for kind, page in pages.items()],
+                                work_dir=stage)
+        names += [p.name for p in printed]
     if "xlsx" in formats:
         workbook.results_workbook(report, stage / f"{stem}-{lang}.xlsx", lang)
         names.append(f"{stem}-{lang}.xlsx")

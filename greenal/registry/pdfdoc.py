@@ -1,0 +1,208 @@
+"""The certificate PDF (issue 9): the signed canonical document printed as the certificate page
+with its number, verification code and a QR code of its public verify URL, and the document's
+exact bytes embedded in the PDF as a file attachment, so the PDF alone is enough to verify.
+
+The attachment is stored uncompressed (a plain PDF stream): its bytes are the signed bytes,
+readable with any PDF tool, and one changed byte in it changes the document, which then fails
+its signature check in `greenal verify`."""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+from pathlib import Path
+
+from markupsafe import Markup
+
+from greenal.errors import InputError
+
+ATTACHMENT = "greenal-certificate.json"
+VERIFY_URL_ENV = "GREENAL_VERIFY_URL"
+# The greenal service's verify page (greenal.service, uvicorn's default address). A registry that
+# publishes certificates sets its public address with --verify-url or GREENAL_VERIFY_URL.
+DEFAULT_VERIFY_URL = "http://localhost:8000"
+LANGS = ("zh", "en")
+
+
+def base_url(base: str | None = None) -> str:
+    """The verify pages' base address: the argument, else GREENAL_VERIFY_URL, else the default."""
+    chosen = (base or os.environ.get(VERIFY_URL_ENV) or DEFAULT_VERIFY_URL).strip()
+    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?", chosen):
+        raise InputError("command line", "--verify-url", chosen, "an http(s) address, e.g. https://registry.example.org")
+    return chosen.rstrip("/")
+
+
+def verify_url(number: str, base: str | None = None) -> str:
+    """The public verify page of a certificate: `<base>/verify/<certificate number>`."""
+    return f"{base_url(base)}/verify/{number}"
+
+
+def qr_code(url: str):
+    """The QR symbol (segno; error correction level M restores about 15 % of the codewords, ISO/IEC 18004)."""
+    import segno
+
+    return segno.make_qr(url, error="m")
+
+
+def qr_svg(url: str) -> Markup:
+    """Inline SVG of the QR code with the 4-module quiet zone ISO/IEC 18004 asks for, sized by its CSS box."""
+    svg = qr_code(url).svg_inline(scale=1, border=4, omitsize=True, dark="#000", title=url)
+    return Markup(svg)
+
+
+def verification(document: dict, raw: bytes, base: str | None = None) -> dict:
+    """The certificate template's `verification` slot from a signed document."""
+    from greenal.registry.service import verification_code
+
+    url = verify_url(document["number"], base)
+    verifier = document["verifier"]
+    return {"code": verification_code(raw), "url": url, "qr_svg": qr_svg(url),
+            "verifier": verifier["organisation"], "lead_verifier": verifier["user"], "key_id": verifier["key_id"],
+            "valid_from": document["validity"]["from"], "valid_until": document["validity"]["until"],
+            "date": str(document["signed"])[:10]}
+
+
+# ---------------------------------------------------------------- the attachment
+
+
+def embed(pdf: bytes, document: bytes) -> bytes:
+    """`pdf` with `document` attached as ATTACHMENT (uncompressed), everything else unchanged."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_attachment(ATTACHMENT, document)
+    out = io.BytesIO()
+    writer.write(out)
+    if out.getvalue().count(document) != 1:  # stored as written: no filter, no copy
+        raise RuntimeError("pypdf did not store the certificate uncompressed")
+    return out.getvalue()
+
+
+def read_certificate_pdf(path) -> tuple[bytes, str]:
+    """(the embedded signed document's bytes, the PDF's text layer) of a certificate PDF; a PDF
+    without the document, or not readable, is bad input (one line)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError, PdfStreamError
+
+    quiet = logging.getLogger("pypdf")  # pypdf logs what it repairs; the one-line error says enough
+    was = quiet.level
+    quiet.setLevel(logging.CRITICAL + 1)  # for its child loggers (pypdf._reader, …) too
+    try:
+        reader = PdfReader(str(path))
+        found = reader.attachments.get(ATTACHMENT)
+        text = "\n".join(page.extract_text() or "" for page in reader.pages) if found else ""
+    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise InputError(str(path), "PDF", type(error).__name__, f"a readable certificate PDF ({error})") from None
+    finally:
+        quiet.setLevel(was)
+    if not found:
+        raise InputError(str(path), "embedded file", "none", f"a certificate PDF from `greenal registry issue` "
+                         f"carrying its signed document ({ATTACHMENT})")
+    if len(found) != 1:
+        raise InputError(str(path), "embedded file", f"{len(found)} files named {ATTACHMENT}", "exactly one")
+    return found[0], text
+
+
+def shows(text: str, value: str) -> bool:
+    """Whether the text layer shows `value` (spaces and line breaks a PDF text layer adds ignored)."""
+    return re.sub(r"\s+", "", value) in re.sub(r"\s+", "", text)
+
+
+# ---------------------------------------------------------------- issuing the files
+
+
+def _stored(number: str, db, data_dir) -> tuple[bytes, str]:
+    """The declaration version a certificate was signed for: (its bytes, its file name)."""
+    from sqlalchemy import select
+
+    from greenal.registry import db as regdb
+    from greenal.registry.models import Certificate, DeclarationVersion
+    from greenal.registry.service import _engine
+
+    def work(session):
+        cert = session.execute(select(Certificate).where(Certificate.number == number)).scalar_one()
+        version = session.get(DeclarationVersion, cert.version_id)
+        return version.content, version.file_name
+    return regdb.transaction(_engine(db, data_dir), work)
+
+
+def certificate_report(document: dict, raw: bytes, content: bytes, data_dir=None, base: str | None = None) -> dict:
+    """The report object (greenal.report.data.build) of the certified declaration, with the
+    certificate's number and verification slot. Refused when the installed data no longer give
+    the signed results: the printed page must show what was signed."""
+    from greenal import api
+    from greenal.registry.submission import _as_file, compute
+    from greenal.registry.verify import differences
+    from greenal.report import data
+    from greenal.standards.engine import assess
+
+    file_name, gwp = document["declaration"]["file_name"], document["gwp"]
+    _, results, verdicts, _ = compute(content, file_name, data_dir, gwp)
+    found = differences({"results": document["results"], "verdicts": document["verdicts"]},
+                        {"results": results, "verdicts": verdicts})
+    if found:
+        raise InputError("registry", f"certificate {document['number']}", found[0],
+                         f"the signed results from the installed data (data version {document['data_version']})")
+    engine = api.engine(data_dir)
+    with _as_file(content, file_name) as path:
+        result = api.declaration_footprint(path, data_dir)
+        report = data.build(result, assess(result, gwp=gwp), engine, gwp)
+    report["certificate_number"] = document["number"]
+    report["verification"] = verification(document, raw, base)
+    return report
+
+
+def targets(out, number: str, langs: list[str]) -> tuple[Path, Path, dict[str, Path]]:
+    """(folder, JSON file, {lang: PDF file}): `out` a folder (<number>.json, <number>-<lang>.pdf),
+    or a path ending .json naming the JSON file, its PDFs beside it (<stem>-<lang>.pdf)."""
+    out = Path(out if out is not None else ".")
+    if out.suffix.lower() == ".json":
+        folder, stem, json_path = out.parent, out.stem, out
+    else:
+        folder, stem, json_path = out, number, out / f"{number}.json"
+    return folder, json_path, {lang: folder / f"{stem}-{lang}.pdf" for lang in langs}
+
+
+def parse_list(text: str, allowed: tuple[str, ...], option: str) -> list[str]:
+    chosen = list(dict.fromkeys(p.strip() for p in str(text).split(",") if p.strip()))
+    if not chosen or any(p not in allowed for p in chosen):
+        raise InputError("command line", option, text, f"a comma-separated list of {', '.join(allowed)}")
+    return chosen
+
+
+def issue_files(declaration_id, out=None, formats: tuple[str, ...] = ("json", "pdf"), langs: tuple[str, ...] = LANGS,
+                db=None, data_dir=None, base: str | None = None, actor=None) -> dict:
+    """Issue the approved certificate (greenal.registry.service.issue) and write its signed JSON
+    and its PDF in each language (printed by one Chromium, the JSON embedded), as a whole set:
+    rendered in a temp folder beside the targets, then moved into place. Issuing is idempotent:
+    if writing fails, run it again."""
+    from greenal.registry.service import issue
+    from greenal.report import html, pdf
+    from greenal.report.staging import move_into_place, temp_dir, writable_folder
+
+    base = base_url(base)  # a bad --verify-url is refused before anything is issued
+    issued = issue(declaration_id, db=db, data_dir=data_dir, actor=actor)
+    raw, number = issued["document"], issued["certificate"]
+    folder, json_path, pdf_paths = targets(out, number, list(langs))
+    folder = writable_folder(folder)
+    written: list[Path] = []
+    with temp_dir(folder, "issue") as stage:
+        names: list[str] = []
+        if "json" in formats:
+            (stage / json_path.name).write_bytes(raw)
+            names.append(json_path.name)
+            written.append(json_path)
+        if "pdf" in formats:
+            document = json.loads(raw)
+            content, _ = _stored(number, db, data_dir)
+            report = certificate_report(document, raw, content, data_dir, base)
+            pages = [(html.render(report, "certificate", lang), stage / path.name) for lang, path in pdf_paths.items()]
+            for printed in pdf.print_all(pages, work_dir=stage):
+                printed.write_bytes(embed(printed.read_bytes(), raw))
+                names.append(printed.name)
+            written += pdf_paths.values()
+        move_into_place(stage, names, folder)
+    return {**{k: v for k, v in issued.items() if k != "document"}, "paths": [str(p) for p in written],
+            "url": verify_url(number, base)}
