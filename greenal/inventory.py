@@ -95,6 +95,9 @@ class Flow:
     gas: str
     origin: str  # fossil | biogenic
     unit: str
+    # the ecoinvent biosphere3 flow it is: {name, compartment, uuid, source, confidence} or
+    # {..., uuid, mapped: false} where no public source gave the UUID (inventories/biosphere.yaml)
+    biosphere3: dict | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -389,7 +392,7 @@ def load_inventory(inventories: Path | None = None, methods: Path | None = None)
     root = Path(inventories) if inventories else bundled("inventories")
     methods_root = Path(methods) if methods else bundled("methods")
     bibliography = _read_yaml(root / "sources.yaml", root)
-    flows = {code: Flow(code, f["name"], f["gas"], f["origin"], f["unit"])
+    flows = {code: Flow(code, f["name"], f["gas"], f["origin"], f["unit"], f.get("biosphere3"))
              for code, f in _read_yaml(root / "biosphere.yaml", root).items()}
     processes: dict[str, Process] = {}
     for path in sorted(root.glob("*/*.yaml")):
