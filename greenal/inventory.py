@@ -146,6 +146,7 @@ class Inventory:
     methods: dict[str, Method]
     content_hash: str
     root: Path = field(repr=False)
+    methods_root: Path | None = field(default=None, repr=False)
 
     @property
     def background(self) -> list[str]:
@@ -387,10 +388,17 @@ def content_hash(*folders: Path) -> str:
     return digest.hexdigest()
 
 
-def load_inventory(inventories: Path | None = None, methods: Path | None = None) -> Inventory:
-    """Read and check the bundled (or given) inventories/ and methods/ folders."""
+def load_inventory(inventories: Path | None = None, methods: Path | None = None,
+                   check_format: bool | None = None) -> Inventory:
+    """Read and check the bundled (or given) inventories/ and methods/ folders. `check_format`
+    (default: for given folders) first validates every file against its model in
+    greenal/schemas.py; for the bundled data the engine does so once per data version."""
     root = Path(inventories) if inventories else bundled("inventories")
     methods_root = Path(methods) if methods else bundled("methods")
+    if check_format if check_format is not None else bool(inventories or methods):
+        from greenal.schemas import check_inventory
+
+        check_inventory(root, methods_root)
     bibliography = _read_yaml(root / "sources.yaml", root)
     flows = {code: Flow(code, f["name"], f["gas"], f["origin"], f["unit"], f.get("biosphere3"))
              for code, f in _read_yaml(root / "biosphere.yaml", root).items()}
@@ -411,7 +419,7 @@ def load_inventory(inventories: Path | None = None, methods: Path | None = None)
         method = _parse_method(path, methods_root, flows, bibliography)
         methods_by_code[method.code] = method
     return Inventory(processes, flows, bibliography, routes, methods_by_code,
-                     content_hash(root, methods_root), root)
+                     content_hash(root, methods_root), root, methods_root)
 
 
 @cache
