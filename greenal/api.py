@@ -137,7 +137,7 @@ def product_footprint(path: str | os.PathLike, data_dir: str | os.PathLike | Non
     """Location- and market-based footprints of one tonne of a product file's product (greenal.supply)."""
     from greenal.supply.products import product_footprint as compute, read_product
 
-    return compute(engine(data_dir), read_product(path))
+    return compute(engine(data_dir), read_product(Path(path)))
 
 
 def shipments(path: str | os.PathLike, out: str | os.PathLike, product_files=(), gwp: str = DEFAULT_GWP,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from typing import Annotated, Any, Callable, Literal, Union
+from typing import Annotated, Any, Callable, Literal, Optional, Union
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, TypeAdapter,
@@ -23,14 +23,16 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Str
 
 from greenal.declaration import fields as catalogue
 from greenal.errors import DataError, InputError, _Located
-from greenal.inventory import CONFIDENCE, STAGES, UNCERTAINTY_TYPES, UNITS
+from greenal.inventory import STAGES, UNCERTAINTY_TYPES
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 KINDS = ("declaration", "scheme", "inventory")
 
 Number = StrictFloat  # YAML 12 and 12.0 both; never true/false or "12"
-Confidence = Literal[tuple(CONFIDENCE)]  # type: ignore[valid-type]
-Unit = Literal[UNITS]  # type: ignore[valid-type]
+# the tags and units of greenal/inventory.py, written out for type checkers (tests/test_schema.py
+# checks they are the same)
+Confidence = Literal["source", "secondary", "derived", "estimate"]
+Unit = Literal["t", "kg", "kWh", "MJ", "tkm"]
 
 
 class _Model(BaseModel):
@@ -195,26 +197,27 @@ class Effective(_Model):
 
 def _rule_model() -> type[BaseModel]:
     tests, certainty = _scheme_constants()
-    return create_model(
-        "Rule", __base__=_Model,
-        id=(StrictStr, ...), title=(Bilingual, ...), indicator=(StrictStr | None, None), unit=(StrictStr, ...),
-        test=(Literal[tuple(tests)], ...), clause=(StrictStr, ...), source=(SourceRef, ...),
-        certainty=(Literal[tuple(certainty)], ...),
-        applies_to=(list[Literal[catalogue.PRODUCTS]], ...),  # type: ignore[valid-type]
-        threshold=(Number | None, None), levels=(list[Number] | None, None), strict=(StrictBool | None, None),
-        provinces=(list[StrictStr] | None, None), note=(Union[StrictStr, Bilingual, None], None),
-        level=(Literal["plant", "fleet"] | None, None), deadline_for_older=(Deadline | None, None),
-        direction=(Literal["max", "min"] | None, None), requires=(Requires | None, None),
-        threshold_from=(StrictStr | None, None))
+    fields: dict[str, Any] = {
+        "id": (StrictStr, ...), "title": (Bilingual, ...), "indicator": (StrictStr | None, None),
+        "unit": (StrictStr, ...), "test": (Literal[tuple(tests)], ...), "clause": (StrictStr, ...),
+        "source": (SourceRef, ...), "certainty": (Literal[tuple(certainty)], ...),
+        "applies_to": (_list_of(Literal[catalogue.PRODUCTS]), ...),
+        "threshold": (Number | None, None), "levels": (list[Number] | None, None),
+        "strict": (StrictBool | None, None), "provinces": (list[StrictStr] | None, None),
+        "note": (Union[StrictStr, Bilingual, None], None), "level": (Optional[Literal["plant", "fleet"]], None),
+        "deadline_for_older": (Deadline | None, None), "direction": (Optional[Literal["max", "min"]], None),
+        "requires": (Requires | None, None), "threshold_from": (StrictStr | None, None)}
+    return create_model("Rule", __base__=_Model, **fields)
 
 
 @cache
 def scheme_model() -> type[BaseModel]:
     """A scheme file: its rules, and the sourced data its module reads (groups of sourced values)."""
-    return create_model(
-        "SchemeFile", __base__=_Model, __doc__="A scheme file (methods/schemes/*.yaml).",
-        code=(StrictStr, ...), name=(Bilingual, ...), document=(StrictStr, ...), module=(StrictStr, ...),
-        effective=(Effective | None, None), data=(dict[str, Any] | None, None), rules=(list[_rule_model()], ...))
+    fields: dict[str, Any] = {
+        "code": (StrictStr, ...), "name": (Bilingual, ...), "document": (StrictStr, ...), "module": (StrictStr, ...),
+        "effective": (Effective | None, None), "data": (dict[str, Any] | None, None),
+        "rules": (_list_of(_rule_model()), ...)}
+    return create_model("SchemeFile", __base__=_Model, __doc__="A scheme file (methods/schemes/*.yaml).", **fields)
 
 
 # --- declarations, from the catalogue ---------------------------------------------------------
@@ -228,8 +231,10 @@ def _field_type(f: catalogue.Field):
     """The type a catalogue field takes in the YAML form (what the reader accepts)."""
     from greenal.declaration.model import MAX_TEXT
 
-    bounds = {"ge": f.plausible[0], "le": f.plausible[1]} if f.plausible and f.kind in ("number", "int") else {}
-    info = {"description": f"{f.en} / {f.zh}" + (f" [{f.unit}]" if f.unit else "") + (f"; {f.note}" if f.note else "")}
+    bounds: dict[str, Any] = {"ge": f.plausible[0], "le": f.plausible[1]} if f.plausible and f.kind in (
+        "number", "int") else {}
+    info: dict[str, Any] = {"description": f"{f.en} / {f.zh}" + (f" [{f.unit}]" if f.unit else "")
+                            + (f"; {f.note}" if f.note else "")}
     if f.kind == "number":
         kind: Any = Annotated[StrictFloat, Field(**bounds)]  # strict float takes 12 and 12.0, never true or "12"
     elif f.kind == "int":
@@ -276,18 +281,26 @@ def declaration_model() -> type[BaseModel]:
                               + (f" (per {section.per})" if section.per else ""), section.fields)
         required = name in ("declarant", "period", "product")
         sections[name] = (model, ...) if required else (model | None, None)
-    rows = {name: _record_model(f"{name.title()}Row", f"{catalogue.SECTIONS[name].en} / {catalogue.SECTIONS[name].zh}",
-                                catalogue.SECTIONS[name].fields) for name in ("supplies", "certificates")}
+    rows: dict[str, Any] = {}
+    for name in ("supplies", "certificates"):
+        section = catalogue.SECTIONS[name]
+        row = _record_model(f"{name.title()}Row", f"{section.en} / {section.zh}", section.fields)
+        rows[name] = (_list_of(row) | None, None)
     electricity = create_model("ElectricitySection", __base__=_Model, __doc__="Electricity supplies and certificates",
-                               supplies=(list[rows["supplies"]] | None, None),  # type: ignore[valid-type]
-                               certificates=(list[rows["certificates"]] | None, None))  # type: ignore[valid-type]
+                               **rows)
+    top: dict[str, Any] = {
+        "schema_version": (Literal[catalogue.SCHEMA_VERSION], catalogue.SCHEMA_VERSION),
+        **sections, "electricity": (electricity | None, None),
+        "data_quality": (dict[str, Any] | None, Field(None, description="optional pedigree scores per stage or "
+                                                                         "'stage.field'"))}
     return create_model(
         "Declaration", __base__=_Model,
         __doc__="A greenal declaration (YAML form of the questionnaire); fields from greenal/declaration/fields.py",
-        schema_version=(Literal[catalogue.SCHEMA_VERSION], catalogue.SCHEMA_VERSION),
-        **sections, electricity=(electricity | None, None),
-        data_quality=(dict[str, Any] | None, Field(None, description="optional pedigree scores per stage or "
-                                                                      "'stage.field'")))
+        **top)
+
+
+def _list_of(model: Any) -> Any:
+    return list.__class_getitem__(model)
 
 
 # --- inventory files: which model a file takes ------------------------------------------------
@@ -336,7 +349,7 @@ def dotted(path: tuple) -> str:
     return out
 
 
-def _expected(err: dict, model_name: str) -> str:
+def _expected(err: Any, model_name: str) -> str:
     kind, msg = err["type"], err["msg"]
     if kind == "missing":
         return "a value (a required field)"
@@ -449,7 +462,8 @@ def _json_schema(kind: str) -> str:
         title, about = "greenal inventory file", "A process or table file (inventories/<stage>/*.yaml)"
     else:
         raise InputError("schema", "kind", kind, f"one of {list(KINDS)}")
-    out = {"$schema": JSON_SCHEMA_DIALECT, "title": title, "description": about, **{k: v for k, v in schema.items() if k not in ("title",)}}
+    out = {"$schema": JSON_SCHEMA_DIALECT, "title": title, "description": about,
+           **{k: v for k, v in schema.items() if k != "title"}}
     return json.dumps(out)
 
 

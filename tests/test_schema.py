@@ -77,8 +77,8 @@ def test_an_unknown_field_in_an_inventory_file_is_refused_with_its_line(inventor
 
 
 def test_a_wrong_type_in_an_inventory_file_names_field_and_line(inventory_copy):
-    inv, meth, line = inventory_copy("inventories/casting/ingot-global.yaml", 'product: {name: "aluminium, primary, ingot"',
-                                     "product: {name: [aluminium]")
+    inv, meth, line = inventory_copy("inventories/casting/ingot-global.yaml",
+                                     'product: {name: "aluminium, primary, ingot"', "product: {name: [aluminium]")
     with pytest.raises(DataError) as caught:
         load_inventory(inv, meth)
     assert caught.value.where == f"product.name (line {line})" and caught.value.value == ["aluminium"]
@@ -185,3 +185,11 @@ def test_inventory_and_scheme_schemas_accept_the_bundled_files():
     scheme = Draft202012Validator(_schema("scheme"))
     for path in SCHEMES:
         assert not list(scheme.iter_errors(_as_json(yaml.safe_load(path.read_text(encoding="utf-8"))))), path
+
+
+def test_the_models_use_the_inventory_tags_and_units():
+    from typing import get_args
+
+    from greenal.inventory import CONFIDENCE, UNITS
+
+    assert get_args(schemas.Confidence) == tuple(CONFIDENCE) and get_args(schemas.Unit) == UNITS

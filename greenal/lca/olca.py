@@ -201,13 +201,14 @@ def _system(b: _Builder, system: System, bundled: dict[str, o.Ref]) -> None:
             provider = own.get(line.target) or bundled[line.target]
             unit = units.get(line.target) or processes[line.target].unit
             label = line.label
-            inputs.append((line.target, line.amount, unit, provider,
-                           f"stage {label.stage}; source {label.source}; scope {label.scope}; site data {label.primary}"))
+            inputs.append((line.target, line.amount, unit, provider, f"stage {label.stage}; source {label.source}; "
+                           f"scope {label.scope}; site data {label.primary}"))
         emissions = [(line.target, line.amount, f"stage {line.label.stage}; source {line.label.source}; "
                       f"scope {line.label.scope}; site data {line.label.primary}") for line in row.emissions]
         ref = b.process(own[row.code].id, own[row.code].name, f"greenal/systems/{system.name}", system.location,
                         b.products[row.code], units[row.code], inputs, emissions)
         process = b.entities[ref.id]
+        assert isinstance(process, o.Process) and process.exchanges
         for exchange in process.exchanges[1:len(inputs) + 1]:
             links.append(o.ProcessLink(provider=exchange.default_provider, flow=exchange.flow, process=ref,
                                        exchange=o.ExchangeRef(internal_id=exchange.internal_id)))
