@@ -70,6 +70,70 @@ def declaration_footprint(path: str | os.PathLike, data_dir: str | os.PathLike |
     return compute(engine(data_dir), declaration)
 
 
+def monte_carlo(result, iterations: int, seed: int = 0, gwp: str = DEFAULT_GWP, schemes=None,
+                data_dir: str | os.PathLike | None = None):
+    """Monte Carlo of a declaration's result (issue 13): distributions, verdict probabilities,
+    sensitivity and data quality; `iterations` and `seed` are checked first."""
+    from greenal.uncertainty import check_iterations, check_seed, monte_carlo as run
+
+    return run(engine(data_dir), result, check_iterations(iterations), check_seed(seed), gwp, schemes)
+
+
+def assess(path: str | os.PathLike, schemes: list[str] | tuple[str, ...] | None = None, gwp: str = DEFAULT_GWP,
+           data_dir: str | os.PathLike | None = None) -> list:
+    """Every rule of the bundled schemes (or of `schemes`) judged on a declaration: Verdicts."""
+    from greenal.standards.engine import assess as assess_plant
+
+    return assess_plant(declaration_footprint(path, data_dir), list(schemes) if schemes else None, gwp)
+
+
+def assess_fleet(path: str | os.PathLike, schemes: list[str] | tuple[str, ...] | None = None) -> list:
+    """The fleet rules judged on a group of plants (fleet.yaml): Verdicts."""
+    from greenal.standards.fleet import assess_fleet as run, read_fleet
+
+    return run(read_fleet(Path(path)), list(schemes) if schemes else None)
+
+
+def report(path: str | os.PathLike, out: str | os.PathLike, formats=("html", "pdf", "xlsx", "pact", "cbam"),
+           lang: str = "zh", gwp: str = DEFAULT_GWP, data_dir: str | os.PathLike | None = None,
+           mc=None) -> list[Path]:
+    """Write a declaration's report, certificate, workbook, PACT JSON and CBAM data into `out`;
+    `mc`: a MonteCarloResult to include. Returns the files written."""
+    from greenal.report.render import parse_formats, write_reports
+
+    chosen = parse_formats(formats if isinstance(formats, str) else ",".join(formats))
+    result = declaration_footprint(path, data_dir)
+    return write_reports(result, engine(data_dir), chosen, lang, Path(out), gwp, mc=mc)
+
+
+def template(output: str | os.PathLike, lang: str = "zh", as_yaml: bool = False,
+             source: str | os.PathLike | None = None, force: bool = False) -> Path:
+    """Write the declaration questionnaire (.xlsx), or its commented YAML form, to `output`,
+    filled from the declaration `source` if given; an existing file only with `force`."""
+    import yaml
+
+    from greenal.declaration.excel import write_workbook
+    from greenal.declaration.yaml_io import yaml_template
+    from greenal.files import write_atomic
+
+    output = Path(output)
+    if (output.exists() or output.is_symlink()) and not force:
+        raise InputError(str(output), "output file", str(output),
+                         "a file that does not exist yet (or force to replace it)")
+    if output.is_dir():
+        raise InputError(str(output), "output file", str(output), "a file name (this is a folder)")
+    if not as_yaml and output.suffix.lower() != ".xlsx":
+        raise InputError(str(output), "output file", str(output), "a file name ending in .xlsx (or the YAML form)")
+    declaration = read_declaration(source) if source else None
+    if as_yaml:
+        text = (yaml.safe_dump(declaration.to_mapping(), allow_unicode=True, sort_keys=False) if declaration
+                else yaml_template(lang))
+        write_atomic(output, text)
+    else:
+        write_workbook(output, lang, declaration)
+    return output
+
+
 def _systems(declaration: str | os.PathLike | None, data_dir: str | os.PathLike | None):
     """(name, foreground, location) of every route and of a declaration's two systems."""
     eng = engine(data_dir)
