@@ -36,7 +36,9 @@ Unit = Literal["t", "kg", "kWh", "MJ", "tkm"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: a model's validator is built on its first use, so reading a declaration does
+    # not pay for the scheme and inventory models
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # --- common ---------------------------------------------------------------------------------
@@ -131,7 +133,7 @@ class BiosphereFlow(_Model):
 
 
 class Substitution(_Model):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
     replace: StrictStr
     with_: StrictStr = Field(alias="with")
     in_: list[StrictStr] | None = Field(default=None, alias="in")
@@ -146,7 +148,7 @@ class RouteEntry(_Model):
 
 
 class SourceEntry(_Model):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
     publisher: StrictStr
     document: StrictStr
     year: Union[StrictInt, StrictStr]
@@ -185,7 +187,7 @@ class Requires(_Model):
 
 
 class Deadline(_Model):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
     before: StrictInt
     from_: StrictInt = Field(alias="from")
 
@@ -354,13 +356,13 @@ def _expected(err: Any, model_name: str) -> str:
     if kind == "missing":
         return "a value (a required field)"
     if kind == "extra_forbidden":
-        return f"only the fields of the {model_name} format (this one is unknown; see `greenal schema`)"
+        return f"only the fields of the {model_name} format (this one is unknown)"
     if kind == "literal_error":
         return "one of " + msg.removeprefix("Input should be ")
     return msg.removeprefix("Input should be ").removeprefix("Value should be ")
 
 
-def _first_error(exc: ValidationError, data) -> tuple[tuple, object, str]:
+def _first_error(exc: ValidationError, data, model_name: str) -> tuple[tuple, object, str]:
     """(path into the data, value found, expected) of the most telling error: for a union the
     branch that got furthest."""
     errors = exc.errors()
@@ -369,7 +371,7 @@ def _first_error(exc: ValidationError, data) -> tuple[tuple, object, str]:
     value = None if best["type"] == "missing" else best.get("input")
     if best["type"] == "extra_forbidden":
         value = path[-1] if path else value
-    return path, value, _expected(best, "greenal")
+    return path, value, _expected(best, model_name)
 
 
 def yaml_lines(text: str) -> dict[tuple, int]:
@@ -429,7 +431,7 @@ def check_file(kind: str, data, file: str, text: str | None = None, name: str = 
     try:
         _validate(model, data)
     except ValidationError as exc:
-        path, value, expected = _first_error(exc, data)
+        path, value, expected = _first_error(exc, data, kind)
         lines = yaml_lines(text) if text is not None else {}
         where = _with_line(prefix + path, lines) if not prefix else f"{dotted(prefix)} " + _with_line(path, lines)
         raise error(file, where, value, expected) from None
@@ -441,7 +443,7 @@ def check_declaration(data, file: str, where: Callable[[tuple], str]) -> None:
     try:
         declaration_model().model_validate(data)
     except ValidationError as exc:
-        path, value, expected = _first_error(exc, data)
+        path, value, expected = _first_error(exc, data, "declaration")
         raise InputError(file, where(path) if path else "top level", value, expected) from None
 
 

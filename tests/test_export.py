@@ -137,3 +137,30 @@ def test_biosphere3_mapping_is_in_the_data():
             assert b3["uuid"] == biosphere_uuid(code), code
     assert flows["co2-fossil"].biosphere3["uuid"] == "349b29d1-3e58-4c66-98b9-9d1a076efd2e"
     assert len({f.biosphere3["uuid"] for f in flows.values()}) == len(flows)
+
+
+def test_cli_export_olca_jsonld(tmp_path, data_dir, engine):
+    from click.testing import CliRunner
+
+    from greenal.cli import main
+    from greenal.errors import InputError
+
+    out = tmp_path / "greenal.zip"
+    result = CliRunner().invoke(main, ["--data-dir", str(data_dir), "export", "--format", "olca-jsonld",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and f"wrote {out}" in result.output
+    assert all(f"product system: {code}" in result.output for code in api.routes())
+    refused = CliRunner().invoke(main, ["--data-dir", str(data_dir), "export", "--format", "olca-jsonld"])
+    assert isinstance(refused.exception, InputError) and refused.exception.where == "--out"
+
+
+def test_brightway_biosphere_flows_carry_their_biosphere3_mapping(engine, data_dir):
+    import bw2data
+
+    from greenal.lca import bw
+
+    bw.ensure_project(engine.inventory, data_dir)
+    node = bw2data.get_node(database=bw.BIOSPHERE_DB, code="ch4-fossil")
+    assert node["biosphere3"]["uuid"] == "0795345f-c7ae-410c-ad25-1845784c75f5"
+    assert node["biosphere3"]["name"] == "Methane, fossil"
