@@ -164,3 +164,37 @@ def test_brightway_biosphere_flows_carry_their_biosphere3_mapping(engine, data_d
     node = bw2data.get_node(database=bw.BIOSPHERE_DB, code="ch4-fossil")
     assert node["biosphere3"]["uuid"] == "0795345f-c7ae-410c-ad25-1845784c75f5"
     assert node["biosphere3"]["name"] == "Methane, fossil"
+
+
+def test_every_reference_in_the_openlca_zip_resolves(engine, data_dir, tmp_path):
+    """What openLCA needs to import the zip whole: each entity a reference names is in it."""
+    import json
+    import zipfile
+
+    out = tmp_path / "greenal.zip"
+    api.export_olca(out, None, data_dir)
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        assert json.loads(z.read("olca-schema.json")) == {"version": 2}
+        entities = {name.split("/")[-1].removesuffix(".json"): json.loads(z.read(name))
+                    for name in names if "/" in name}
+    units = {u["@id"] for e in entities.values() if e.get("@type") == "UnitGroup" for u in e["units"]}
+    refs = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "@id" in node and "@type" in node and node is not None:
+                refs.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for entity in entities.values():
+        for key, value in entity.items():
+            if key not in ("@id", "@type"):
+                walk(value)
+    assert refs
+    missing = [r for r in refs if r["@id"] not in entities and not (r["@type"] == "Unit" and r["@id"] in units)]
+    assert not missing, missing[:3]
