@@ -127,16 +127,16 @@ class _Builder:
         return self.products[code]
 
     def process(self, pid: str, name: str, category: str, location: str, product: o.Ref, unit: str,
-                inputs: list[tuple[str, float, str, o.Ref | None, str]], emissions: list[tuple[str, float, str]],
+                inputs: list[tuple[o.Ref, float, str, o.Ref, str]], emissions: list[tuple[str, float, str]],
                 description: str = "") -> o.Ref:
-        """A unit process making 1 `unit` of `product`; inputs: (product code, amount, unit,
+        """A unit process making 1 `unit` of `product`; inputs: (product flow, amount, unit,
         default provider, comment); emissions: (flow code, kg, comment)."""
         unit_ref, prop = self.unit(unit)
         exchanges = [o.Exchange(internal_id=1, flow=product, amount=1.0, unit=unit_ref, flow_property=prop,
                                 is_input=False, is_quantitative_reference=True)]
-        for code, amount, in_unit, provider, comment in inputs:
+        for flow_ref, amount, in_unit, provider, comment in inputs:
             u, p = self.unit(in_unit)
-            exchanges.append(o.Exchange(internal_id=len(exchanges) + 1, flow=self.products[code], amount=amount,
+            exchanges.append(o.Exchange(internal_id=len(exchanges) + 1, flow=flow_ref, amount=amount,
                                         unit=u, flow_property=p, is_input=True, default_provider=provider,
                                         description=comment or None))
         for flow, kg, comment in emissions:
@@ -165,7 +165,7 @@ def build(inventory: Inventory, systems: list[System]) -> list:
     bundled = {code: o.Ref(id=uid("process", code), name=p.name, ref_type=o.RefType.Process)
                for code, p in processes.items()}
     for code, p in processes.items():
-        inputs = [(e.target, e.amount, e.unit, bundled[e.target],
+        inputs = [(b.products[e.target], e.amount, e.unit, bundled[e.target],
                    f"{e.source.ref}: {e.source.locator} ({e.confidence})") for e in p.inputs]
         emissions = [(e.target, e.amount, f"{e.source.ref}: {e.source.locator} ({e.confidence})") for e in p.emissions]
         b.process(bundled[code].id, p.name, f"greenal/inventories/{p.stage or 'background'}", p.location,
@@ -186,27 +186,31 @@ def build(inventory: Inventory, systems: list[System]) -> list:
 
 
 def _system(b: _Builder, system: System, bundled: dict[str, o.Ref]) -> None:
-    """A foreground's processes and its product system."""
+    """A foreground's processes and its product system. A row that is a bundled process (with
+    the route's suppliers or the declared data) makes that process's product; a row of the
+    declarant's own (site:..., a supplier's footprint) makes a product of this system only."""
     fg, processes = system.foreground, b.inventory.processes
+    folder = f"greenal/systems/{system.name.replace('/', '-')}"
     own = {row.code: o.Ref(id=uid("system", system.name, row.code), name=f"{system.name}: {row.code}",
                            ref_type=o.RefType.Process) for row in fg.rows}
     units = {row.code: processes[row.code].unit if row.code in processes else fg.unit for row in fg.rows}
-    for row in fg.rows:
-        name = processes[row.code].product if row.code in processes else f"{row.code} ({system.name})"
-        b.product(row.code, units[row.code], name)
+    products = {row.code: b.product(row.code, units[row.code], processes[row.code].product) if row.code in processes
+                else b.product(f"{system.name}/{row.code}", units[row.code], f"{row.code} ({system.name})")
+                for row in fg.rows}
     links = []
     for row in fg.rows:
         inputs = []
         for line in row.inputs:
             provider = own.get(line.target) or bundled[line.target]
+            product = products.get(line.target) or b.products[line.target]
             unit = units.get(line.target) or processes[line.target].unit
             label = line.label
-            inputs.append((line.target, line.amount, unit, provider, f"stage {label.stage}; source {label.source}; "
+            inputs.append((product, line.amount, unit, provider, f"stage {label.stage}; source {label.source}; "
                            f"scope {label.scope}; site data {label.primary}"))
         emissions = [(line.target, line.amount, f"stage {line.label.stage}; source {line.label.source}; "
                       f"scope {line.label.scope}; site data {line.label.primary}") for line in row.emissions]
-        ref = b.process(own[row.code].id, own[row.code].name, f"greenal/systems/{system.name}", system.location,
-                        b.products[row.code], units[row.code], inputs, emissions)
+        ref = b.process(own[row.code].id, own[row.code].name, folder, system.location,
+                        products[row.code], units[row.code], inputs, emissions)
         process = b.entities[ref.id]
         assert isinstance(process, o.Process) and process.exchanges
         for exchange in process.exchanges[1:len(inputs) + 1]:
