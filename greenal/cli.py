@@ -411,15 +411,16 @@ def schemes() -> None:
 
 @main.command()
 @click.argument("declaration", required=False, type=click.Path(dir_okay=False, exists=True))
-@click.option("--format", "fmt", type=click.Choice(("brightway", "olca-jsonld")), default="brightway", show_default=True,
-              help="brightway: the routes (and DECLARATION) as activities in greenal's Brightway project; "
+@click.option("--format", "fmt", type=click.Choice(("brightway", "olca-jsonld")), default="brightway",
+              show_default=True, help="brightway: the routes (and DECLARATION) as activities in greenal's Brightway project; "
                    "olca-jsonld: the inventories, routes (and DECLARATION) and GWP methods as an openLCA 2 zip.")
 @click.option("--out", type=click.Path(dir_okay=False), help="The .zip file to write (olca-jsonld).")
 @click.pass_context
 def export(ctx: click.Context, declaration: str | None, fmt: str, out: str | None) -> None:
     """Export the routes, and a declaration's product systems, to an LCA tool's format."""
     if fmt == "brightway" and out:
-        raise InputError("command line", "--out", out, "no --out with --format brightway (it writes into greenal's project)")
+        raise InputError("command line", "--out", out,
+                         "no --out with --format brightway (it writes into greenal's project)")
     if fmt == "olca-jsonld" and not out:
         raise InputError("command line", "--out", None, "the .zip file to write (--out FILE.zip)")
     result = api.export(fmt, declaration, out, ctx.obj["data_dir"])
