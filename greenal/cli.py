@@ -412,7 +412,8 @@ def schemes() -> None:
 @main.command()
 @click.argument("declaration", required=False, type=click.Path(dir_okay=False, exists=True))
 @click.option("--format", "fmt", type=click.Choice(("brightway", "olca-jsonld")), default="brightway",
-              show_default=True, help="brightway: the routes (and DECLARATION) as activities in greenal's Brightway project; "
+              show_default=True,
+              help="brightway: the routes (and DECLARATION) as activities in greenal's Brightway project; "
                    "olca-jsonld: the inventories, routes (and DECLARATION) and GWP methods as an openLCA 2 zip.")
 @click.option("--out", type=click.Path(dir_okay=False), help="The .zip file to write (olca-jsonld).")
 @click.pass_context
