@@ -1,13 +1,44 @@
-"""greenal: carbon footprint of aluminium, from bauxite to ingot, under the standards that apply."""
-from importlib.metadata import PackageNotFoundError, version
+"""greenal: carbon footprint of aluminium, from bauxite to ingot, under the standards that apply.
 
-from greenal.api import DEFAULT_GWP, declaration_footprint, engine, footprint, processes, read_declaration, routes
+The operations are those of greenal.api, importable from here (`greenal.footprint("cn-average")`),
+and the objects they return those of greenal.results. Both are loaded on first use: `import
+greenal` reads neither the data nor Brightway.
+"""
+from __future__ import annotations
+
+import importlib
+
 from greenal.errors import DataError, GreenalError, InputError, MissingTool, RegistryError, StandardsError
 
-try:
-    __version__ = version("greenal")
-except PackageNotFoundError:  # a checkout that was never installed
-    __version__ = "0+checkout"
+_API = ("DEFAULT_GWP", "assess", "assess_fleet", "declaration_footprint", "engine", "export", "export_brightway",
+        "export_olca", "footprint", "monte_carlo", "processes", "product_footprint", "read_declaration", "report",
+        "routes", "schema", "shipments", "template")
+_RESULTS = ("BrightwayExport", "Declaration", "DeclarationResult", "Footprint", "Foreground", "MonteCarloResult",
+            "OlcaExport", "Verdict")
 
-__all__ = ["DEFAULT_GWP", "DataError", "GreenalError", "InputError", "MissingTool", "RegistryError", "StandardsError",
-           "__version__", "declaration_footprint", "engine", "footprint", "processes", "read_declaration", "routes"]
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # reads the metadata: only when asked
+
+    try:
+        return version("greenal")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "0+checkout"
+
+
+def __getattr__(name: str):
+    if name == "__version__":
+        return _version()
+    if name in _API:
+        return getattr(importlib.import_module("greenal.api"), name)
+    if name in _RESULTS:
+        return getattr(importlib.import_module("greenal.results"), name)
+    raise AttributeError(f"module 'greenal' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "__version__", *_API, *_RESULTS})
+
+
+__all__ = ["DataError", "GreenalError", "InputError", "MissingTool", "RegistryError", "StandardsError", "__version__",
+           *_API, *_RESULTS]

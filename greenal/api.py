@@ -1,4 +1,7 @@
-"""greenal's Python API: what the command line does, with the same names."""
+"""greenal's Python API: what the command line does, with the same names.
+
+The command line (greenal/cli.py), the benchmarks and the service call these functions; the
+objects they return are listed in greenal/results.py."""
 from __future__ import annotations
 
 import os
@@ -9,6 +12,7 @@ from greenal.errors import InputError
 from greenal.inventory import Process, Route, bundled_inventory
 from greenal.lca.engine import Engine, Footprint
 from greenal.paths import data_dir as resolve_data_dir
+from greenal.results import BrightwayExport, OlcaExport
 
 DEFAULT_GWP = "ar6"
 
@@ -66,19 +70,131 @@ def declaration_footprint(path: str | os.PathLike, data_dir: str | os.PathLike |
     return compute(engine(data_dir), declaration)
 
 
+def monte_carlo(result, iterations: int, seed: int = 0, gwp: str = DEFAULT_GWP, schemes=None,
+                data_dir: str | os.PathLike | None = None):
+    """Monte Carlo of a declaration's result (issue 13): distributions, verdict probabilities,
+    sensitivity and data quality; `iterations` and `seed` are checked first."""
+    from greenal.uncertainty import check_iterations, check_seed, monte_carlo as run
+
+    return run(engine(data_dir), result, check_iterations(iterations), check_seed(seed), gwp, schemes)
+
+
+def assess(path: str | os.PathLike, schemes: list[str] | tuple[str, ...] | None = None, gwp: str = DEFAULT_GWP,
+           data_dir: str | os.PathLike | None = None) -> list:
+    """Every rule of the bundled schemes (or of `schemes`) judged on a declaration: Verdicts."""
+    from greenal.standards.engine import assess as assess_plant
+
+    return assess_plant(declaration_footprint(path, data_dir), list(schemes) if schemes else None, gwp)
+
+
+def assess_fleet(path: str | os.PathLike, schemes: list[str] | tuple[str, ...] | None = None) -> list:
+    """The fleet rules judged on a group of plants (fleet.yaml): Verdicts."""
+    from greenal.standards.fleet import assess_fleet as run, read_fleet
+
+    return run(read_fleet(Path(path)), list(schemes) if schemes else None)
+
+
+def report(path: str | os.PathLike, out: str | os.PathLike, formats=("html", "pdf", "xlsx", "pact", "cbam"),
+           lang: str = "zh", gwp: str = DEFAULT_GWP, data_dir: str | os.PathLike | None = None,
+           mc=None) -> list[Path]:
+    """Write a declaration's report, certificate, workbook, PACT JSON and CBAM data into `out`;
+    `mc`: a MonteCarloResult to include. Returns the files written."""
+    from greenal.report.render import parse_formats, write_reports
+
+    chosen = parse_formats(formats if isinstance(formats, str) else ",".join(formats))
+    result = declaration_footprint(path, data_dir)
+    return write_reports(result, engine(data_dir), chosen, lang, Path(out), gwp, mc=mc)
+
+
+def template(output: str | os.PathLike, lang: str = "zh", as_yaml: bool = False,
+             source: str | os.PathLike | None = None, force: bool = False) -> Path:
+    """Write the declaration questionnaire (.xlsx), or its commented YAML form, to `output`,
+    filled from the declaration `source` if given; an existing file only with `force`."""
+    import yaml
+
+    from greenal.declaration.excel import write_workbook
+    from greenal.declaration.yaml_io import yaml_template
+    from greenal.files import write_atomic
+
+    output = Path(output)
+    if (output.exists() or output.is_symlink()) and not force:
+        raise InputError(str(output), "output file", str(output),
+                         "a file that does not exist yet (or force to replace it)")
+    if output.is_dir():
+        raise InputError(str(output), "output file", str(output), "a file name (this is a folder)")
+    if not as_yaml and output.suffix.lower() != ".xlsx":
+        raise InputError(str(output), "output file", str(output), "a file name ending in .xlsx (or the YAML form)")
+    declaration = read_declaration(source) if source else None
+    if as_yaml:
+        text = (yaml.safe_dump(declaration.to_mapping(), allow_unicode=True, sort_keys=False) if declaration
+                else yaml_template(lang))
+        write_atomic(output, text)
+    else:
+        write_workbook(output, lang, declaration)
+    return output
+
+
+def _systems(declaration: str | os.PathLike | None, data_dir: str | os.PathLike | None):
+    """(name, foreground, location) of every route and of a declaration's two systems."""
+    eng = engine(data_dir)
+    systems = [(code, eng.route_foreground(route), eng.inventory.processes[route.product].location)
+               for code, route in routes().items()]
+    if declaration is not None:
+        result = declaration_footprint(declaration, data_dir)
+        location = result.declaration.country
+        systems.append((result.location.name, result.location_foreground, location))
+        systems.append((result.market.name, result.market_foreground, location))
+    return eng, systems
+
+
 def export_brightway(declaration: str | os.PathLike | None = None,
                      data_dir: str | os.PathLike | None = None) -> dict[str, tuple[str, str]]:
     """Every route, and a declaration's location- and market-based systems, as activities of the
     `greenal-foregrounds` database in greenal's Brightway project; returns name -> activity key."""
     from greenal.lca.export import to_brightway
 
-    eng = engine(data_dir)
-    foregrounds = {code: eng.route_foreground(route) for code, route in routes().items()}
-    if declaration is not None:
-        result = declaration_footprint(declaration, data_dir)
-        foregrounds[result.location.name] = result.location_foreground
-        foregrounds[result.market.name] = result.market_foreground
-    return to_brightway(eng, foregrounds, resolve_data_dir(data_dir))
+    eng, systems = _systems(declaration, data_dir)
+    return to_brightway(eng, {name: fg for name, fg, _ in systems}, resolve_data_dir(data_dir))
+
+
+def export_olca(out: str | os.PathLike, declaration: str | os.PathLike | None = None,
+                data_dir: str | os.PathLike | None = None) -> OlcaExport:
+    """The bundled inventories, every route and a declaration's location- and market-based
+    systems, with the GWP methods, as an openLCA 2 JSON-LD zip at `out` (written whole or not at all)."""
+    from greenal.lca.olca import System, write_zip
+
+    out = Path(out)
+    if out.suffix.lower() != ".zip":
+        raise InputError(str(out), "output file", str(out), "a file name ending in .zip")
+    if out.is_dir():
+        raise InputError(str(out), "output file", str(out), "a file name (this is a folder)")
+    if not out.parent.is_dir():
+        raise InputError(str(out), "output file", str(out), "a file in an existing folder")
+    eng, systems = _systems(declaration, data_dir)
+    chosen = [System(name, fg, location) for name, fg, location in systems]
+    counts = write_zip(eng.inventory, chosen, out)
+    return OlcaExport(out, tuple(s.name for s in chosen), counts)
+
+
+def export(fmt: str, declaration: str | os.PathLike | None = None, out: str | os.PathLike | None = None,
+           data_dir: str | os.PathLike | None = None) -> BrightwayExport | OlcaExport:
+    """`greenal export`: 'brightway' (into greenal's Brightway project) or 'olca-jsonld' (a zip at `out`)."""
+    if fmt == "brightway":
+        from greenal.lca.export import FOREGROUND_DB
+
+        return BrightwayExport(FOREGROUND_DB, export_brightway(declaration, data_dir))
+    if fmt == "olca-jsonld":
+        if out is None:
+            raise InputError("export", "output file", None, "the .zip file to write")
+        return export_olca(out, declaration, data_dir)
+    raise InputError("export", "format", fmt, "brightway or olca-jsonld")
+
+
+def schema(kind: str = "declaration") -> dict:
+    """The JSON Schema (Draft 2020-12) of greenal's declaration, scheme or inventory files."""
+    from greenal.schemas import json_schema
+
+    return json_schema(kind)
 
 
 def product_footprint(path: str | os.PathLike, data_dir: str | os.PathLike | None = None):

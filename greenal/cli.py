@@ -422,18 +422,38 @@ def schemes() -> None:
 
 @main.command()
 @click.argument("declaration", required=False, type=click.Path(dir_okay=False, exists=True))
-@click.option("--format", "fmt", type=click.Choice(("brightway",)), default="brightway", show_default=True,
-              help="brightway: the routes (and DECLARATION) as activities in greenal's Brightway project.")
+@click.option("--format", "fmt", type=click.Choice(("brightway", "olca-jsonld")), default="brightway",
+              show_default=True,
+              help="brightway: the routes (and DECLARATION) as activities in greenal's Brightway project; "
+                   "olca-jsonld: the inventories, routes (and DECLARATION) and GWP methods as an openLCA 2 zip.")
+@click.option("--out", type=click.Path(dir_okay=False), help="The .zip file to write (olca-jsonld).")
 @click.pass_context
-def export(ctx: click.Context, declaration: str | None, fmt: str) -> None:
+def export(ctx: click.Context, declaration: str | None, fmt: str, out: str | None) -> None:
     """Export the routes, and a declaration's product systems, to an LCA tool's format."""
-    from greenal.lca.export import FOREGROUND_DB
-
-    keys = api.export_brightway(declaration, ctx.obj["data_dir"])
-    click.echo(f"Brightway database {FOREGROUND_DB!r} in greenal's project "
+    if fmt == "brightway" and out:
+        raise InputError("command line", "--out", out,
+                         "no --out with --format brightway (it writes into greenal's project)")
+    if fmt == "olca-jsonld" and not out:
+        raise InputError("command line", "--out", None, "the .zip file to write (--out FILE.zip)")
+    result = api.export(fmt, declaration, out, ctx.obj["data_dir"])
+    if isinstance(result, api.OlcaExport):
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(result.entities.items()))
+        click.echo(f"wrote {result.path} (openLCA JSON-LD: {counts})")
+        for name in result.systems:
+            click.echo(f"  product system: {name}")
+        return
+    click.echo(f"Brightway database {result.database!r} in greenal's project "
                f"(data dir {ctx.obj['data_dir'] or 'default'}):")
-    for name, (_, code) in keys.items():
-        click.echo(f"  {name}: ({FOREGROUND_DB!r}, {code!r})")
+    for name, (_, code) in result.activities.items():
+        click.echo(f"  {name}: ({result.database!r}, {code!r})")
+
+
+@main.command()
+@click.option("--kind", type=click.Choice(("declaration", "scheme", "inventory")), default="declaration",
+              show_default=True, help="Which file format.")
+def schema(kind: str) -> None:
+    """Print the JSON Schema (Draft 2020-12) of a declaration, a scheme file or an inventory file."""
+    click.echo(json.dumps(api.schema(kind), indent=2, ensure_ascii=False))
 
 
 @main.command()

@@ -95,6 +95,9 @@ class Flow:
     gas: str
     origin: str  # fossil | biogenic
     unit: str
+    # the ecoinvent biosphere3 flow it is: {name, compartment, uuid, source, confidence} or
+    # {..., uuid, mapped: false} where no public source gave the UUID (inventories/biosphere.yaml)
+    biosphere3: dict | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ class Inventory:
     methods: dict[str, Method]
     content_hash: str
     root: Path = field(repr=False)
+    methods_root: Path | None = field(default=None, repr=False)
 
     @property
     def background(self) -> list[str]:
@@ -385,12 +389,16 @@ def content_hash(*folders: Path) -> str:
     return digest.hexdigest()
 
 
-def load_inventory(inventories: Path | None = None, methods: Path | None = None) -> Inventory:
-    """Read and check the bundled (or given) inventories/ and methods/ folders."""
+def load_inventory(inventories: Path | None = None, methods: Path | None = None,
+                   check_format: bool | None = None) -> Inventory:
+    """Read and check the bundled (or given) inventories/ and methods/ folders. `check_format`
+    (default: for given folders) then validates every file against its model in greenal/schemas.py
+    (unknown fields, types the checks here do not see); for the bundled data the engine does so
+    once per data version."""
     root = Path(inventories) if inventories else bundled("inventories")
     methods_root = Path(methods) if methods else bundled("methods")
     bibliography = _read_yaml(root / "sources.yaml", root)
-    flows = {code: Flow(code, f["name"], f["gas"], f["origin"], f["unit"])
+    flows = {code: Flow(code, f["name"], f["gas"], f["origin"], f["unit"], f.get("biosphere3"))
              for code, f in _read_yaml(root / "biosphere.yaml", root).items()}
     processes: dict[str, Process] = {}
     for path in sorted(root.glob("*/*.yaml")):
@@ -408,8 +416,16 @@ def load_inventory(inventories: Path | None = None, methods: Path | None = None)
     for path in sorted(methods_root.glob("*.yaml")):
         method = _parse_method(path, methods_root, flows, bibliography)
         methods_by_code[method.code] = method
+    if check_format if check_format is not None else bool(inventories or methods):
+        from greenal.schemas import check_inventory
+
+        check_inventory(root, methods_root)
+    if check_format if check_format is not None else bool(inventories or methods):
+        from greenal.schemas import check_inventory
+
+        check_inventory(root, methods_root)
     return Inventory(processes, flows, bibliography, routes, methods_by_code,
-                     content_hash(root, methods_root), root)
+                     content_hash(root, methods_root), root, methods_root)
 
 
 @cache

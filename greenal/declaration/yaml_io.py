@@ -142,9 +142,16 @@ def locator(lines: dict):
 
 
 def read_yaml(path: Path) -> Declaration:
+    """A declaration from YAML: checked field by field (declaration/model.py, whose messages name
+    the field, its line and a unit-slip hint), then against the JSON Schema's model generated
+    from the catalogue (greenal/schemas.py), so the file is exactly what `greenal schema` describes."""
+    from greenal.schemas import check_declaration
+
     path = Path(path)
     data, lines = load_yaml(path)
-    return parse(data, str(path), locator(lines))
+    declaration = parse(data, str(path), locator(lines))
+    check_declaration(data, str(path), locator(lines))
+    return declaration
 
 
 def yaml_template(lang: str = "en") -> str:

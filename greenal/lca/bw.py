@@ -268,8 +268,11 @@ def _build(bd, inventory: Inventory, name: str) -> dict[str, int]:
 
 
 def _write_project(bd, inventory: Inventory) -> dict[str, int]:
+    # "biosphere3": the ecoinvent flow it is (name, compartment, UUID; inventories/biosphere.yaml),
+    # so a user with ecoinvent can relink greenal's exchanges to ("biosphere3", uuid)
     bio = {(BIOSPHERE_DB, f.code): {"name": f.name, "unit": f.unit, "type": "emission",
-                                     "categories": ("air",), "gas": f.gas, "origin": f.origin}
+                                     "categories": ("air",), "gas": f.gas, "origin": f.origin,
+                                     "biosphere3": f.biosphere3}
            for f in inventory.flows.values()}
     bd.Database(BIOSPHERE_DB).write(bio)
     tech = {}

@@ -184,6 +184,10 @@ class Engine:
         self.inventory = inventory
         results = cache.load(data_dir, inventory)
         if results is None:  # first run on these data: the Brightway core computes, the cache keeps
+            if inventory.methods_root is not None:  # the file formats, once per data version
+                from greenal.schemas import check_inventory
+
+                check_inventory(inventory.root, inventory.methods_root)
             results = background_results(inventory, data_dir)
             cache.save(data_dir, inventory, results)
         self.background_codes = list(results.codes)

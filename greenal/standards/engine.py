@@ -190,13 +190,17 @@ def cite(source: dict) -> str:
 @cache
 def schemes() -> dict[str, Scheme]:
     """Every bundled scheme, checked: known test, certainty, source, indicator and product kinds."""
+    from greenal.schemas import check_file
+
     out = {}
     for path in sorted((bundled("methods") / "schemes").glob("*.yaml")):
         file = f"methods/schemes/{path.name}"
+        text = path.read_text(encoding="utf-8")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise yaml_error(file, exc, DataError) from None
+        check_file("scheme", data, file, text)  # structure and types, with the line (greenal/schemas.py)
         module = importlib.import_module(f"greenal.standards.{data['module']}")
         _check_data(file, "data", data.get("data") or {})
         rules = tuple(_rule(file, f"rules[{i}] ({raw.get('id')})", raw, data, module)
