@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import ssl
 import time
 import uuid
 
@@ -130,9 +131,11 @@ def can_answer(engine: Engine, client: Client) -> bool:
     return bool(regdb.transaction(engine, work))
 
 
-def _post(target: ApiClient, body: str, verify) -> None:
-    """One delivery: a token from the recipient's /auth/token, then the event to its /3/events."""
-    with httpx.Client(verify=verify, timeout=TIMEOUT_S) as http:
+def _post(target: ApiClient, body: str, verify: bool | str) -> None:
+    """One delivery: a token from the recipient's /auth/token, then the event to its /3/events.
+    `verify`: True (system CAs) or a CA file trusted for the recipient."""
+    context = ssl.create_default_context(cafile=verify) if isinstance(verify, str) else ssl.create_default_context()
+    with httpx.Client(verify=context, timeout=TIMEOUT_S) as http:
         token = http.post(target.callback_token_url or "", data={"grant_type": "client_credentials"},
                           auth=(target.callback_client_id or "", target.callback_secret or ""))
         token.raise_for_status()
