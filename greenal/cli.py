@@ -480,7 +480,7 @@ def _exit_on_signal(number, frame) -> None:
 from greenal.registry.cli import keys, registry, verify  # certifier desk (issue 9)
 for _command in (registry, keys, verify):
     main.add_command(_command)
-from greenal.service.cli import serve  # web service and PACT API (issue 14)
+from greenal.service.cli import serve  # noqa: E402  (web service and PACT API, issue 14)
 main.add_command(serve)
 
 

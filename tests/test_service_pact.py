@@ -115,8 +115,8 @@ def world(tmp_path_factory, data_dir):
     # Three more footprints: another organisation's (Germany), an unowned deprecated one and an
     # unowned one valid 2020-2021 (the fixture's values are what the filter tests expect).
     other = _variant(certificate, companyName="Other Rolling Co", companyIds=[f"urn:pact:company:cn:uscc:{OTHER_USCC}"],
-                     productIds=["urn:pact:product:other:sheet"], productClassifications=["urn:pact:productclassification:cn:7606"],
-                     pcf__geographyCountry="DE")
+                     productIds=["urn:pact:product:other:sheet"],
+                     productClassifications=["urn:pact:productclassification:cn:7606"], pcf__geographyCountry="DE")
     other["pcf"].pop("geographyCountrySubdivision", None)
     deprecated = _variant(certificate, status="Deprecated")
     old = _variant(certificate, productIds=["urn:pact:product:old:ingot"], validityPeriodStart="2020-01-01T00:00:00Z",
@@ -146,7 +146,8 @@ def _document(engine, pf_id):
 
 
 def _client(world):
-    return httpx.Client(base_url=world["https"].base, verify=ssl.create_default_context(cafile=world["verify"]), timeout=30)
+    trusted = ssl.create_default_context(cafile=world["verify"])
+    return httpx.Client(base_url=world["https"].base, verify=trusted, timeout=30)
 
 
 def _token(world, who="buyer") -> str:
@@ -181,7 +182,8 @@ def _list(world, bearer, params) -> list[str]:
 def test_case_1_token_with_valid_credentials(world):
     creds = world["buyer"]
     with _client(world) as c:
-        r = c.post("/auth/token", content="grant_type=client_credentials", auth=(creds["client_id"], creds["client_secret"]),
+        r = c.post("/auth/token", content="grant_type=client_credentials",
+                   auth=(creds["client_id"], creds["client_secret"]),
                    headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 200
     body = r.json()
@@ -194,7 +196,8 @@ def test_token_with_form_credentials(world):
     with _client(world) as c:
         r = c.post("/auth/token", data={"grant_type": "client_credentials", "client_id": creds["client_id"],
                                         "client_secret": creds["client_secret"]})
-        wrong_grant = c.post("/auth/token", data={"grant_type": "password"}, auth=(creds["client_id"], creds["client_secret"]))
+        wrong_grant = c.post("/auth/token", data={"grant_type": "password"},
+                             auth=(creds["client_id"], creds["client_secret"]))
     assert r.status_code == 200 and r.json()["access_token"]
     assert wrong_grant.status_code == 400 and wrong_grant.json()["error"] == "unsupported_grant_type"
 
@@ -272,7 +275,8 @@ def test_case_6_list_with_invalid_token(world):
 
 def test_case_7_get_with_invalid_token(world):
     with _client(world) as c:
-        r = c.get(f"/3/footprints/{world['certificate']['id']}", headers={"Authorization": "Bearer invalid-access-token"})
+        r = c.get(f"/3/footprints/{world['certificate']['id']}",
+                  headers={"Authorization": "Bearer invalid-access-token"})
     assert r.status_code in (400, 401) and "data" not in r.json()
 
 
@@ -350,7 +354,8 @@ def test_case_12_13_request_created_is_fulfilled(world, bearer):
     answer = _inbox(world, FULFILLED, request_id)  # case 13: the answer reached the caller's events endpoint
     assert answer["specversion"] == "1.0" and answer["type"] == FULFILLED
     # the certificate's footprint and the deprecated copy carry that product id; not the others
-    assert sorted(p["id"] for p in answer["data"]["pfs"]) == sorted([world["certificate"]["id"], world["deprecated"]["id"]])
+    wanted = sorted(world[k]["id"] for k in ("certificate", "deprecated"))
+    assert sorted(p["id"] for p in answer["data"]["pfs"]) == wanted
     deadline = time.monotonic() + 30  # the sender marks the answer delivered once the recipient said 200
     while True:
         row = regdb.transaction(world["engine"], lambda s: s.execute(select(PactEvent).where(
@@ -365,7 +370,8 @@ def test_case_14_request_for_unknown_product_is_rejected(world, bearer):
     request_id = f"test-run-{uuid.uuid4()}"
     r = _post_event(world, bearer, {"specversion": "1.0", "id": request_id, "source": "https://webhook.example.com",
                                     "time": "2023-05-19T10:30:00Z", "type": CREATED,
-                                    "data": {"productId": ["urn:null"], "comment": "Please send PCF data for this year."}})
+                                    "data": {"productId": ["urn:null"],
+                                             "comment": "Please send PCF data for this year."}})
     assert r.status_code == 200  # case 14.A
     answer = _inbox(world, REJECTED, request_id)  # case 14.B
     assert answer["data"]["error"]["code"] == "NotFound"
@@ -471,7 +477,8 @@ def test_case_26_filter_valid_before(world, bearer):
 
 
 def test_case_27_filter_status(world, bearer):
-    assert sorted(_list(world, bearer, {"status": "Active"})) == sorted(world[k]["id"] for k in ("certificate", "other", "old"))
+    assert sorted(_list(world, bearer, {"status": "Active"})) == sorted(
+        world[k]["id"] for k in ("certificate", "other", "old"))
     assert _list(world, bearer, {"status": "deprecated"}) == [world["deprecated"]["id"]]
 
 
@@ -483,7 +490,8 @@ def test_case_28_filter_status_and_product_id(world, bearer):
 def test_case_29_filter_company_ids_or(world, bearer):
     params = [("companyId", f"urn:pact:company:cn:uscc:{EXAMPLE_USCC}"), ("companyId", "urn:uuid:other-company"),
               ("companyId", f"urn:pact:company:cn:uscc:{OTHER_USCC}")]
-    assert sorted(_list(world, bearer, params)) == sorted(world[k]["id"] for k in ("certificate", "other", "deprecated", "old"))
+    assert sorted(_list(world, bearer, params)) == sorted(
+        world[k]["id"] for k in ("certificate", "other", "deprecated", "old"))
 
 
 @pytest.mark.parametrize("case, params", [

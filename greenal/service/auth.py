@@ -83,7 +83,8 @@ def add_client(engine: Engine, client_id: str, organisation: str | None = None, 
             raise InputError("command line", option, url, "an https:// URL")
     if events_url and not (callback_token_url and callback_client_id and callback_secret):
         raise InputError("command line", "--events-url", events_url,
-                         "with --callback-token-url, --callback-client-id and --callback-secret (the recipient's credentials)")
+                         "with --callback-token-url, --callback-client-id and --callback-secret "
+                         "(the recipient's credentials)")
     secret = secrets.token_urlsafe(32)
 
     def work(session):
@@ -109,7 +110,8 @@ def remove_client(engine: Engine, client_id: str) -> dict:
         row = session.execute(select(ApiClient).where(ApiClient.client_id == client_id,
                                                       ApiClient.revoked.is_(None))).scalar_one_or_none()
         if row is None:
-            raise InputError("registry", "client", client_id, "a registered, active client (greenal serve clients list)")
+            raise InputError("registry", "client", client_id,
+                             "a registered, active client (greenal serve clients list)")
         row.revoked = now()
         return {"client_id": client_id, "revoked": row.revoked}
     return regdb.transaction(engine, work)

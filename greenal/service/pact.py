@@ -258,7 +258,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, error: HTTPException):
         if not _pact_path(request):
             return await http_exception_handler(request, error)
-        code = {401: "BadRequest", 403: "AccessDenied", 404: "NotFound", 501: "NotImplemented"}.get(error.status_code, "BadRequest")
+        code = {403: "AccessDenied", 404: "NotFound", 501: "NotImplemented"}.get(error.status_code, "BadRequest")
         message = {404: "Not found", 405: "Method not allowed"}.get(error.status_code, "Bad request")
         return _error(error.status_code, code, message, getattr(error, "headers", None))
 

@@ -49,7 +49,8 @@ def validity(document: dict) -> tuple[str, str]:
 def geographies(pcf: dict) -> list[str]:
     """Codes a `geography` filter matches: the footprint's region, country or subdivision, and for a
     subdivision (ISO 3166-2, e.g. CN-GX) its country too (the footprint lies within it)."""
-    codes = [pcf[k] for k in ("geographyRegionOrSubregion", "geographyCountry", "geographyCountrySubdivision") if pcf.get(k)]
+    keys = ("geographyRegionOrSubregion", "geographyCountry", "geographyCountrySubdivision")
+    codes = [pcf[k] for k in keys if pcf.get(k)]
     sub = pcf.get("geographyCountrySubdivision")
     if sub and "-" in sub:
         codes.append(sub.split("-", 1)[0])
@@ -76,7 +77,8 @@ def _store(session, document: dict, source: str, source_ref: str, organisation_i
     """Insert or replace the footprint with the document's id; returns 'added', 'updated' or 'same'."""
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     start, end = validity(document)
-    row = session.execute(select(PublishedFootprint).where(PublishedFootprint.pf_id == document["id"])).scalar_one_or_none()
+    row = session.execute(select(PublishedFootprint).where(
+        PublishedFootprint.pf_id == document["id"])).scalar_one_or_none()
     if row is not None and row.document == text and row.organisation_id == organisation_id:
         return "same"
     values = {"organisation_id": organisation_id, "source": source, "source_ref": source_ref[:200],
@@ -143,12 +145,13 @@ def publish_certificates(engine: Engine, number: str | None = None) -> list[dict
         return [(c.number, c.status, c.document, v.content, v.file_name, org) for c, v, org in session.execute(q).all()
                 if published.get(c.number) != ("Deprecated" if c.status == "revoked" else "Active")]
     todo = regdb.transaction(engine, rows)
-    if number and not todo and not regdb.transaction(engine, lambda s: s.execute(
-            select(Certificate.id).where(Certificate.number == number, Certificate.status.in_(("issued", "revoked")))).first()):
+    if number and not todo and not regdb.transaction(engine, lambda s: s.execute(select(Certificate.id).where(
+            Certificate.number == number, Certificate.status.in_(("issued", "revoked")))).first()):
         raise InputError("registry", "certificate", number, "the number of an issued certificate")
     changed = []
     for cert_number, status, cert_doc, content, file_name, org_id in todo:
-        document = certificate_footprint(cert_doc, content, file_name, "Deprecated" if status == "revoked" else "Active")
+        pf_status = "Deprecated" if status == "revoked" else "Active"
+        document = certificate_footprint(cert_doc, content, file_name, pf_status)
         what = publish_document(engine, document, "certificate", cert_number, org_id)
         changed.append({"certificate": cert_number, "id": document["id"], "status": document["status"], "change": what})
     return changed
@@ -162,13 +165,14 @@ def publish_shipments(engine: Engine, out_dir, organisation: str | None = None) 
     Each belongs to `organisation` if given, else to the registered organisation whose code is in
     its companyIds, else to none (then every client may read it)."""
     folder = Path(out_dir)
-    files = sorted((folder / "pact").glob("*.pact.json")) if (folder / "pact").is_dir() else sorted(folder.glob("*.pact.json"))
+    files = sorted((folder / "pact" if (folder / "pact").is_dir() else folder).glob("*.pact.json"))
     if not files:
         raise InputError(str(folder), "pact/*.pact.json", "(none)", "a `greenal shipments --out` folder")
     documents = []
     for path in files:
         if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise InputError(str(path), "file", f"{path.stat().st_size} bytes", f"a document under {MAX_DOCUMENT_BYTES} bytes")
+            raise InputError(str(path), "file", f"{path.stat().st_size} bytes",
+                             f"a document under {MAX_DOCUMENT_BYTES} bytes")
         try:
             documents.append((path, _check(json.loads(path.read_text(encoding="utf-8")), str(path))))
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
