@@ -80,6 +80,8 @@ def matches(row, filters: Filters) -> bool:
         have = {row.status.lower()} if name == "status" else _lower(columns[name])
         if not have & wanted:
             return False
+    if not filters.instants:
+        return True
     start, end = instant(row.valid_from), instant(row.valid_until)
     on, after, before = (filters.instants.get(k) for k in ("validOn", "validAfter", "validBefore"))
     if on is not None and not start <= on <= end:

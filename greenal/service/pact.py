@@ -18,7 +18,7 @@ from fastapi import APIRouter, BackgroundTasks, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from starlette.exceptions import HTTPException
 
 from greenal.registry.models import PublishedFootprint
@@ -31,6 +31,15 @@ PAGE_MAX = 1000
 MAX_EVENT_BYTES = 1_000_000
 PACT_PATHS = ("/3/", "/auth/", "/.well-known/")
 JSON = "application/json"
+# The hot reads, built once (SQLAlchemy then only binds parameters).
+LIST_ROWS = select(PublishedFootprint.id, PublishedFootprint.organisation_id, PublishedFootprint.status,
+                   PublishedFootprint.product_ids, PublishedFootprint.company_ids, PublishedFootprint.geography,
+                   PublishedFootprint.classifications, PublishedFootprint.valid_from,
+                   PublishedFootprint.valid_until).order_by(PublishedFootprint.id)
+LIST_DOCUMENTS = select(PublishedFootprint.id, PublishedFootprint.document).where(
+    PublishedFootprint.id.in_(bindparam("ids", expanding=True)))
+GET_ONE = select(PublishedFootprint.organisation_id, PublishedFootprint.document).where(
+    PublishedFootprint.pf_id == bindparam("pf_id"))
 
 
 class PactError(Exception):
@@ -163,7 +172,7 @@ def _link(request: Request, offset: int, limit: int) -> str:
 
 
 @router.get("/3/footprints")
-def list_footprints(request: Request):
+async def list_footprints(request: Request):
     client = _client(request)
     offset, limit, pairs = _page(request)
     try:
@@ -171,15 +180,10 @@ def list_footprints(request: Request):
     except filters.FilterError as error:
         raise PactError(400, "BadRequest", str(error)) from None
     with _reader(request).connect() as connection:
-        rows = connection.execute(select(
-            PublishedFootprint.id, PublishedFootprint.organisation_id, PublishedFootprint.status,
-            PublishedFootprint.product_ids, PublishedFootprint.company_ids, PublishedFootprint.geography,
-            PublishedFootprint.classifications, PublishedFootprint.valid_from, PublishedFootprint.valid_until,
-        ).order_by(PublishedFootprint.id)).all()
+        rows = connection.execute(LIST_ROWS).all()
         hits = [r.id for r in rows if events.visible(r, client) and filters.matches(r, wanted)]
         page = hits[offset:offset + limit] if limit else []
-        documents = dict(connection.execute(select(PublishedFootprint.id, PublishedFootprint.document).where(
-            PublishedFootprint.id.in_(page))).all()) if page else {}
+        documents = dict(connection.execute(LIST_DOCUMENTS, {"ids": page}).all()) if page else {}
     body = '{"data":[' + ",".join(documents[i] for i in page) + "]}"
     links = []
     if limit and len(hits) > limit:
@@ -194,7 +198,7 @@ def list_footprints(request: Request):
 
 
 @router.get("/3/footprints/{pf_id}")
-def get_footprint(pf_id: str, request: Request):
+async def get_footprint(pf_id: str, request: Request):
     client = _client(request)
     try:
         key = str(uuid.UUID(pf_id))
@@ -203,8 +207,7 @@ def get_footprint(pf_id: str, request: Request):
     row = None
     if key:
         with _reader(request).connect() as connection:
-            row = connection.execute(select(PublishedFootprint.organisation_id, PublishedFootprint.document).where(
-                PublishedFootprint.pf_id == key)).first()
+            row = connection.execute(GET_ONE, {"pf_id": key}).first()
     if row is None:
         raise PactError(404, "NotFound", "The requested footprint could not be found.")
     if not events.visible(row, client):
