@@ -42,6 +42,7 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/footprint.py
 	$(BIN)/python benchmarks/montecarlo.py
+	$(BIN)/python benchmarks/service.py
 
 clean:
 	rm -rf $(VENV) build dist out *.egg-info
