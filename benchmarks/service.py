@@ -70,9 +70,9 @@ def prepare(folder: Path) -> tuple[str, dict, list[str]]:
     url = f"sqlite:///{folder / 'registry.sqlite'}"
     init(url)
     engine = regdb.ready(regdb.open_engine(url))
-    ids = []
+    ids: list[str] = []
     for i in range(FOOTPRINTS):
-        document = copy.deepcopy(TEMPLATE)
+        document: dict = copy.deepcopy(TEMPLATE)
         document.update(id=str(uuid.uuid4()), productIds=[f"urn:pact:product:bench:{i}"])
         publish.publish_document(engine, document, "product", f"bench-{i}")
         ids.append(document["id"])
@@ -100,8 +100,9 @@ async def phase(base: str, context, token: str, paths: list[str]) -> dict:
         await asyncio.gather(*(one_client(i) for i in range(CLIENTS)))
         elapsed, client_cpu = time.perf_counter() - began, time.process_time() - cpu_began
     latencies.sort()
-    return {"requests": len(latencies), "seconds": elapsed, "client_cpu_s": client_cpu, "per_s": len(latencies) / elapsed,
-            "p50_ms": 1000 * statistics.median(latencies), "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))]}
+    return {"requests": len(latencies), "seconds": elapsed, "client_cpu_s": client_cpu,
+            "per_s": len(latencies) / elapsed, "p50_ms": 1000 * statistics.median(latencies),
+            "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))]}
 
 
 def main() -> None:
@@ -137,14 +138,16 @@ def main() -> None:
             print(f"PACT API on loopback, HTTPS, {arguments.workers} worker(s), {FOOTPRINTS} footprints, "
                   f"{CLIENTS} concurrent clients, at most {REQUESTS} requests or {SECONDS:.0f} s per action "
                   f"({os.cpu_count()} CPUs seen; shared machine)")
+            pages = [f"/3/footprints?limit=10&offset={10 * k}" for k in range(FOOTPRINTS // 10)]
             for name, paths in (("GetFootprint", [f"/3/footprints/{i}" for i in ids]),
-                                ("ListFootprints limit=10", [f"/3/footprints?limit=10&offset={10 * k}" for k in range(20)])):
+                                ("ListFootprints limit=10", pages)):
                 cpu_before = cpu_s(server.pid)
-                r = asyncio.run(phase(base, context, token, paths))
-                cpu_ms = 1000 * (cpu_s(server.pid) - cpu_before) / max(r["requests"] + CLIENTS, 1)
-                print(f"{name:24} {r['requests']:6d} requests in {r['seconds']:5.1f} s: {r['per_s']:7.0f} req/s, "
-                      f"p50 {r['p50_ms']:6.1f} ms, p99 {r['p99_ms']:6.1f} ms; CPU per request: server {cpu_ms:.2f} ms, "
-                      f"load client {1000 * r['client_cpu_s'] / max(r['requests'], 1):.2f} ms")
+                result = asyncio.run(phase(base, context, token, paths))
+                cpu_ms = 1000 * (cpu_s(server.pid) - cpu_before) / max(result["requests"] + CLIENTS, 1)
+                client_ms = 1000 * result["client_cpu_s"] / max(result["requests"], 1)
+                print(f"{name:24} {result['requests']:6d} requests in {result['seconds']:5.1f} s: "
+                      f"{result['per_s']:7.0f} req/s, p50 {result['p50_ms']:6.1f} ms, p99 {result['p99_ms']:6.1f} ms; "
+                      f"CPU per request: server {cpu_ms:.2f} ms, load client {client_ms:.2f} ms")
         finally:
             server.terminate()
             server.wait(30)

@@ -631,3 +631,75 @@ def test_token_endpoint_is_rate_limited(world):
 
 def _forget_failures(world):
     regdb.transaction(world["engine"], lambda s: s.execute(delete(AuthFailure)))
+
+
+# ---------------------------------------------------------------- publishing and the command line
+
+
+def test_shipment_footprints_are_published_to_their_owner(world, tmp_path):
+    """A `greenal shipments` folder's pact/*.pact.json: the owner is found by the company code."""
+    folder = tmp_path / "ship"
+    (folder / "pact").mkdir(parents=True)
+    shipped = _variant(world["other"], productIds=["urn:pact:product:other:coil"])
+    shipped.pop("validityPeriodStart")
+    shipped.pop("validityPeriodEnd")
+    (folder / "pact" / "coil.pact.json").write_text(json.dumps(shipped), encoding="utf-8")
+    [row] = publish.publish_shipments(world["engine"], folder)
+    assert (row["id"], row["change"]) == (shipped["id"], "added")
+    assert publish.publish_shipments(world["engine"], folder)[0]["change"] == "same"
+    try:
+        scoped = {"Authorization": f"Bearer {_token(world, 'scoped')}"}
+        assert shipped["id"] not in _list(world, scoped, {})  # the other organisation's
+        # no validity period: valid 3 years from referencePeriodEnd (PACT v3 validityPeriodStart)
+        ref_end = shipped["pcf"]["referencePeriodEnd"]
+        year = int(ref_end[:4])
+        wanted = {"validOn": f"{year + 2}{ref_end[4:]}", "productId": "urn:pact:product:other:coil"}
+        assert shipped["id"] in _list(world, {"Authorization": f"Bearer {_token(world)}"}, wanted)
+    finally:
+        from greenal.registry.models import PublishedFootprint
+
+        regdb.transaction(world["engine"], lambda s: s.execute(delete(PublishedFootprint).where(
+            PublishedFootprint.pf_id == shipped["id"])))
+
+
+def test_cli_clients_add_remove(world, tmp_path):
+    from click.testing import CliRunner
+
+    from greenal.cli import main
+    from greenal.errors import InputError
+
+    url = str(world["engine"].url)
+    runner = CliRunner()
+    added = runner.invoke(main, ["serve", "--db", url, "clients", "add", "cli-client", "--org", EXAMPLE_USCC])
+    assert added.exit_code == 0, added.output
+    lines = dict(line.split(": ", 1) for line in added.stdout.splitlines() if ": " in line)
+    assert lines["client_id"] == "cli-client" and len(lines["client_secret"]) >= 40
+    row = regdb.transaction(world["engine"], lambda s: s.execute(select(ApiClient).where(
+        ApiClient.client_id == "cli-client")).scalar_one())
+    assert auth.check_secret(lines["client_secret"], row.secret_hash) and lines["client_secret"] not in row.secret_hash
+    listed = runner.invoke(main, ["serve", "--db", url, "clients", "list"])
+    assert "cli-client" in listed.output and lines["client_secret"] not in listed.output
+    assert runner.invoke(main, ["serve", "--db", url, "clients", "remove", "cli-client"]).exit_code == 0
+    again = runner.invoke(main, ["serve", "--db", url, "clients", "remove", "cli-client"])
+    assert isinstance(again.exception, InputError) and "cli-client" in str(again.exception)
+
+
+def test_published_event_notifies_clients(world):
+    """`publish --notify`: each client with an events endpoint gets a PublishedEvent naming the
+    footprints it may read (here the buyer, whose endpoint is this server's own inbox)."""
+    from greenal.service import events
+
+    pf_id = world["certificate"]["id"]
+    sent = events.notify_published(world["engine"], [pf_id], f"{world['https'].base}/3/events", world["verify"])
+    assert sent == [{"client": "buyer", "pfIds": [pf_id], "delivered": True}]
+    rows = regdb.transaction(world["engine"], lambda s: s.execute(select(PactEvent).where(
+        PactEvent.client_id == "inbox", PactEvent.type == PUBLISHED)).scalars().all())
+    assert [json.loads(r.body)["data"]["pfIds"] for r in rows] == [[pf_id]]
+
+
+def test_token_key_is_shared_through_the_database(world):
+    """A token stays valid for a worker that has not seen it (key read from service_settings)."""
+    token = _token(world)
+    auth._keys.clear()  # as a freshly started worker
+    with _client(world) as c:
+        assert c.get("/3/footprints", headers={"Authorization": f"Bearer {token}"}).status_code == 200

@@ -61,6 +61,8 @@ def serve(ctx, db, host, port, cert, key_file, self_signed, workers, allow_http,
 
         cert, key_file = (str(p) for p in make(resolve_data_dir(ctx.obj.get("data_dir")) / "serve", host))
         click.echo(f"self-signed certificate: {cert}")
+    if cert:
+        _check_tls(cert, key_file)
     engine = _engine(ctx)  # refuses an uninitialised registry before any worker starts
     changed = publish.publish_certificates(engine)
     if changed:
@@ -77,6 +79,17 @@ def serve(ctx, db, host, port, cert, key_file, self_signed, workers, allow_http,
     uvicorn.run("greenal.service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 ssl_certfile=cert, ssl_keyfile=key_file, forwarded_allow_ips=forwarded_allow_ips,
                 proxy_headers=True, server_header=False, log_level="info")
+
+
+def _check_tls(cert: str, key_file: str) -> None:
+    """The certificate and key load together (else one line, exit 2, rather than uvicorn's traceback)."""
+    import ssl
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key_file)
+    except (ssl.SSLError, OSError) as error:
+        raise InputError(cert, "--cert/--key", getattr(error, "reason", None) or str(error),
+                         "a PEM certificate and its matching private key") from None
 
 
 @serve.group()
