@@ -19,6 +19,7 @@ from fastapi.exception_handlers import http_exception_handler, request_validatio
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import bindparam, select
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from greenal.registry.models import PublishedFootprint
@@ -119,7 +120,8 @@ async def token(request: Request):
     if form.get("grant_type") != "client_credentials":
         return _oauth_error(400, "unsupported_grant_type", "grant_type must be client_credentials")
     credentials = _credentials(request, form)
-    client = auth.authenticate(engine, *credentials) if credentials else None
+    # scrypt takes tens of ms: off the event loop, so that other requests are not held up
+    client = await run_in_threadpool(auth.authenticate, engine, *credentials) if credentials else None
     if client is None:
         auth.record_failure(engine, source)
         return _oauth_error(401, "invalid_client", "Client authentication failed",
@@ -234,11 +236,11 @@ async def post_event(request: Request, background: BackgroundTasks):
     except events.EventError as error:
         raise PactError(400, "BadRequest", str(error)) from None
     engine = _engine(request)
-    if event["type"] == events.REQUEST_CREATED and not events.can_answer(engine, client):
+    if event["type"] == events.REQUEST_CREATED and not await run_in_threadpool(events.can_answer, engine, client):
         raise PactError(400, "BadRequest", "No events endpoint is registered for this client, so the request "
                                            "cannot be answered; ask the data owner to register one")
     source = str(request.base_url).rstrip("/") + "/3/events"
-    row_id = events.receive(engine, client, event, source)
+    row_id = await run_in_threadpool(events.receive, engine, client, event, source)
     if row_id is not None:
         background.add_task(events.deliver, engine, row_id, request.app.state.callback_verify)
     return Response(status_code=200)
