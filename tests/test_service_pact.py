@@ -398,9 +398,16 @@ def test_case_17_events_over_http(world, bearer):
     body = ('{"specversion": "1.0", "id": "test-run-id-12345", "source": "https://webhook.example.com", '
             '"time": "2023-05-19T13:30:00Z", "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3", '
             '"data": {"productId": ["urn:gtin:4712345060507"] "comment": "Please send PCF data for this year."}}')
+    valid = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "https://webhook.example.com",
+             "time": "2023-05-19T13:30:00Z", "type": PUBLISHED, "data": {"pfIds": [world["certificate"]["id"]]}}
     with _plain(world) as c:
-        r = c.post("/3/events", content=body, headers={**CLOUDEVENTS, **bearer})
-    assert r.status_code >= 400 and "data" not in r.json()
+        r = c.post("/3/events", content=body, headers={**CLOUDEVENTS, **bearer})  # the case's body, as written
+        r2 = c.post("/3/events", content=json.dumps(valid), headers={**CLOUDEVENTS, **bearer})
+    for answer in (r, r2):
+        assert answer.status_code >= 400 and "data" not in answer.json()
+    stored = regdb.transaction(world["engine"], lambda s: s.execute(select(PactEvent).where(
+        PactEvent.event_id == valid["id"])).first())
+    assert stored is None  # refused before anything was recorded
 
 
 def test_invalid_events_are_refused(world, bearer):
