@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/montecarlo.py
 	$(BIN)/python benchmarks/variants.py
 	$(BIN)/python benchmarks/pdf.py
+	$(BIN)/python benchmarks/service.py
 
 clean:
 	rm -rf $(VENV) build dist out *.egg-info

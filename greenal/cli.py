@@ -511,6 +511,8 @@ def _exit_on_signal(number, frame) -> None:
 
 for _command in (registry, keys, verify):
     main.add_command(_command)
+from greenal.service.cli import serve  # noqa: E402  (web service and PACT API, issue 14)
+main.add_command(serve)
 
 
 @main.command()

@@ -139,6 +139,12 @@ class ApiClient(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     created: Mapped[str] = mapped_column(String(32))
     revoked: Mapped[str | None] = mapped_column(String(32))
+    # Where PACT events are answered (migration 0003): the recipient's /3/events and the client
+    # credentials greenal uses at the recipient's /auth/token.
+    events_url: Mapped[str | None] = mapped_column(String(500))
+    callback_token_url: Mapped[str | None] = mapped_column(String(500))
+    callback_client_id: Mapped[str | None] = mapped_column(String(200))
+    callback_secret: Mapped[str | None] = mapped_column(Text)
 
 
 class PublishedFootprint(Base):
@@ -170,6 +176,16 @@ class PactEvent(Base):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))  # received | fulfilled | rejected
     response: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[str] = mapped_column(String(32))
+    delivered: Mapped[str | None] = mapped_column(String(32))  # the answer reached the recipient (0003)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuthFailure(Base):
+    """A failed client authentication at /auth/token (rate limit shared by every worker; 0003)."""
+    __tablename__ = "auth_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
     created: Mapped[str] = mapped_column(String(32))
 
 
