@@ -22,6 +22,14 @@ def _opts(ctx) -> dict:
     return {"db": ctx.obj.get("db"), "data_dir": ctx.obj.get("data_dir")}
 
 
+def _publish(ctx, number: str) -> None:
+    """Put an issued certificate's PACT footprint on the API (Deprecated once it is revoked)."""
+    from greenal.registry.db import open_engine
+    from greenal.service.publish import publish_certificates
+
+    publish_certificates(open_engine(ctx.obj.get("db"), ctx.obj.get("data_dir")), number)
+
+
 def _echo_json(value) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
@@ -180,6 +188,7 @@ def issue(ctx, declaration_id, out, formats, langs, verify_base):
     r = pdfdoc.issue_files(declaration_id, out, formats=tuple(pdfdoc.parse_list(formats, ("json", "pdf"), "--format")),
                            langs=tuple(pdfdoc.parse_list(langs, pdfdoc.LANGS, "--lang")), base=verify_base,
                            **_opts(ctx))
+    _publish(ctx, r["certificate"])
     click.echo(f"certificate {r['certificate']} {r['status']}, verification code {r['verification_code']}, "
                f"verify at {r['url']}")
     for path in r["paths"]:
@@ -193,6 +202,7 @@ def issue(ctx, declaration_id, out, formats, langs, verify_base):
 def revoke(ctx, certificate, reason):
     """Revoke an issued certificate by its number."""
     r = _api().revoke(certificate, reason, **_opts(ctx))
+    _publish(ctx, r["certificate"])
     click.echo(f"certificate {r['certificate']} revoked: {r['reason']}")
 
 

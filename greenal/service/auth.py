@@ -25,10 +25,10 @@ from greenal.errors import InputError
 from greenal.registry import db as regdb
 from greenal.registry.audit import now
 from greenal.registry.models import ApiClient, AuthFailure, Organisation, ServiceSetting
+from greenal.service.users import hash_password, check_password
 
 TOKEN_TTL_S = 3600
 TOKEN_KEY_SETTING = "pact_token_key"
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1  # RFC 7914 §2 parameters (16 MiB per hash)
 FAILURE_WINDOW_S = 300
 MAX_FAILURES = 10  # failed authentications per source address within the window
 CLIENT_CACHE_S = 5.0  # a removed client's tokens stop working within this time
@@ -52,22 +52,12 @@ class Client:
 # ---------------------------------------------------------------- secrets
 
 
-def hash_secret(secret: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(secret.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+# Client secrets are hashed exactly as web passwords are (one place: greenal.service.users).
+hash_secret = hash_password
 
 
 def check_secret(secret: str, stored: str) -> bool:
-    try:
-        kind, n, r, p, salt, digest = stored.split("$")
-        if kind != "scrypt":
-            return False
-        got = hashlib.scrypt(secret.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                             dklen=len(bytes.fromhex(digest)))
-    except (ValueError, MemoryError):
-        return False
-    return hmac.compare_digest(got.hex(), digest)
+    return check_password(secret, stored)
 
 
 # ---------------------------------------------------------------- clients

@@ -45,6 +45,7 @@ from greenal.registry.models import (Certificate, Declaration, DeclarationVersio
 from greenal.registry.submission import MAX_INPUT_BYTES, _as_file, compute, prepare
 from greenal.report import html
 from greenal.report.i18n import LANGS, translator
+from greenal.service.publish import publish_certificates
 from greenal.service import sessions, users
 
 log = logging.getLogger(__name__)
@@ -793,8 +794,9 @@ def _issue(v: Visit, declaration_id: int) -> Response:
     if user["kind"] != "verifier" or _signer_org(v, declaration_id) != user["organisation_id"]:
         raise Problem(403, "web_error_forbidden")
     try:
-        registry.issue(declaration_id, db=_db(v.request), data_dir=_data_dir(v.request),
-                       actor=f"{user['name']} ({user['organisation']}, web)")
+        issued = registry.issue(declaration_id, db=_db(v.request), data_dir=_data_dir(v.request),
+                                actor=f"{user['name']} ({user['organisation']}, web)")
+        publish_certificates(_engine(v.request), issued["certificate"])  # served by the PACT API at once
     except GreenalError as error:
         raise Problem(422, "web_error_decision", error=error) from None
     return redirect(v, f"/declarations/{declaration_id}?done=issued")
