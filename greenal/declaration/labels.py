@@ -38,8 +38,9 @@ def _grids() -> list[str]:
             name, _, year = code[len(prefix):].rpartition("-")
             if year.isdigit() and name not in ("residual", "fossil") and name not in rows:
                 rows.append(name)
-    regions = list(catalogue()["lists"]["grid"])
-    return [g for g in regions if g in rows] + sorted((g for g in rows if g not in regions), key=_province_order)
+    regions = list(catalogue()["lists"]["grid"])  # other rows (the ETS reporting factor) are not grid areas
+    return [g for g in regions if g in rows] + sorted((g for g in rows if g in catalogue()["provinces"]),
+                                                      key=_province_order)
 
 
 def _province_order(code: str) -> int:

@@ -120,9 +120,9 @@ class Declaration:
                 total = total_field(spec)
                 if total is None or total.key not in given:
                     continue
-                out.append(f"{SECTIONS[stage].en}: {spec.en} given as a period total, {given[total.key]:,.6g} "
-                           f"{total.unit} / {output:,.6g} t {SECTIONS[stage].per} in the period{whose} = "
-                           f"{self.stages[stage][spec.key]:,.6g} {spec.unit}")
+                out.append(f"{SECTIONS[stage].en}: {spec.en} given as a period total, {given[total.key]:,.8g} "
+                           f"{total.unit} / {output:,.8g} {SECTIONS[stage].per} in the period{whose} = "
+                           f"{self.stages[stage][spec.key]:,.8g} {spec.unit}")
         return tuple(out)
 
     def to_mapping(self) -> dict:
@@ -441,12 +441,15 @@ def parse(data, file: str, where: Where, problems: Problems | None = None) -> De
     for key in data:
         if key not in allowed:
             problems.add(InputError(file, where((key,)), key, f"one of the sections {sorted(allowed)}"))
-    records = {s: _record(s, data.get(s), file, where, problems) for s in (*RECORD_SECTIONS, SIGNOFF)}
+    records = {}
+    for section in (*RECORD_SECTIONS, SIGNOFF):  # errors in the order of the sections
+        records[section] = _record(section, data.get(section), file, where, problems)
+        if section == "declarant" and not USCC.match(records[section].get("uscc", "0" * 18)):
+            problems.add(InputError(file, where(("declarant", "uscc")), records[section]["uscc"],
+                                    "an 18-character unified social credit code (GB 32100-2015)"))
+        if section == "period":
+            _check_period(records[section], file, where, problems)
     declarant, period, product = records["declarant"], records["period"], records["product"]
-    if "uscc" in declarant and not USCC.match(declarant["uscc"]):
-        problems.add(InputError(file, where(("declarant", "uscc")), declarant["uscc"],
-                                "an 18-character unified social credit code (GB 32100-2015)"))
-    _check_period(period, file, where, problems)
     stages, totals = {}, {}
     for stage in STAGE_SECTIONS:
         per_t, given = _split_totals(stage, records[stage], product, file, where, problems)
