@@ -438,9 +438,12 @@ def parse(data, file: str, where: Where, problems: Problems | None = None) -> De
     if type(version) is not int or version != SCHEMA_VERSION:
         problems.add(InputError(file, where(("schema_version",)), version, f"schema_version {SCHEMA_VERSION}"))
     allowed = {"schema_version", "electricity", "data_quality", "evidence", SIGNOFF, *RECORD_SECTIONS}
-    for key in data:
-        if key not in allowed:
-            problems.add(InputError(file, where((key,)), key, f"one of the sections {sorted(allowed)}"))
+    unknown = [key for key in data if key not in allowed]
+    if unknown:  # not this schema's layout: say so once, before the fields it would leave missing
+        others = ", ".join(map(str, unknown[1:6])) + (f" and {len(unknown) - 6} more" if len(unknown) > 6 else "")
+        problems.add(InputError(file, where((unknown[0],)), unknown[0], f"one of the sections {sorted(allowed)}",
+                                f"Also unknown: {others}" if others else ""))
+        problems.raise_any()
     records = {}
     for section in (*RECORD_SECTIONS, SIGNOFF):  # errors in the order of the sections
         records[section] = _record(section, data.get(section), file, where, problems)

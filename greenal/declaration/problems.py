@@ -11,6 +11,8 @@ from contextlib import contextmanager
 
 from greenal.errors import InputError
 
+MAX_SHOWN = 50  # problems listed in one message; the rest are counted
+
 
 class InputErrors(InputError):
     """Several bad fields of one file; `errors` holds each InputError."""
@@ -25,9 +27,11 @@ class InputErrors(InputError):
 
     def __str__(self) -> str:
         lines = [f"{self.file}: {len(self.errors)} problems, one per line:"]
-        for error in self.errors:
+        for error in self.errors[:MAX_SHOWN]:
             line = str(error)
             lines.append("  " + (line[len(error.file) + 2:] if error.file == self.file else line))
+        if len(self.errors) > MAX_SHOWN:
+            lines.append(f"  ... and {len(self.errors) - MAX_SHOWN} more")
         return "\n".join(lines)
 
 
@@ -53,8 +57,10 @@ class Problems:
         return bool(self.errors)
 
     def raise_any(self) -> None:
-        errors = list({(e.where, e.expected): e for e in self.errors}.values())  # each place and problem once
+        errors: dict[str, InputError] = {}
+        for error in self.errors:  # one problem per place: the first (a formula cell is not also "missing")
+            errors.setdefault(error.where, error)
         if len(errors) == 1:
-            raise errors[0]
+            raise next(iter(errors.values()))
         if errors:
-            raise InputErrors(errors)
+            raise InputErrors(list(errors.values()))
