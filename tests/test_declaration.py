@@ -235,8 +235,8 @@ def test_period_total_divided_by_the_product_output():
     # primary liquid: the potline makes the product, so its totals divide by the annual output
     decl = totals_declaration({"ac_mwh_total": 1_351_000})
     assert decl.stages["electrolysis"]["ac_kwh_per_t"] == pytest.approx(1_351_000 * 1000 / 100_000)  # 13510
-    assert decl.notes == ("Potline (electrolysis): AC electricity, potlines given as a period total, 1,351,000 MWh / "
-                          "100,000 t liquid aluminium in the period (the product's annual output) = 13,510 kWh/t Al",)
+    assert decl.notes == ("electrolysis: ac_kwh_per_t = 1,351,000 MWh / 100,000 t in the period "
+                          "(product.annual_output_t) = 13,510 kWh/t Al (given as the period total ac_mwh_total)",)
 
 
 def test_period_total_with_its_own_output_and_kg_from_t():

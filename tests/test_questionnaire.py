@@ -258,9 +258,11 @@ def test_period_totals_are_divided_by_the_output_by_hand():
     assert declaration.stages["casting"]["fuels.natural_gas_nm3_per_t"] == pytest.approx(8_820_000 / 400_000)
     notes = declaration.notes
     assert len(notes) == 2  # one per converted line
-    assert any("AC electricity, potlines" in n and "5,262,000 MWh / 400,000 t liquid aluminium" in n
-               and "13,155 kWh/t Al" in n for n in notes)
-    assert any("natural gas" in n and "product's annual output" in n and "22.05 Nm3/t ingot" in n for n in notes)
+    assert notes == ("electrolysis: ac_kwh_per_t = 5,262,000 MWh / 400,000 t in the period (electrolysis.output_t) = "
+                     "13,155 kWh/t Al (given as the period total ac_mwh_total)",
+                     "casting: fuels.natural_gas_nm3_per_t = 8,820,000 Nm3 / 400,000 t in the period "
+                     "(product.annual_output_t) = 22.05 Nm3/t ingot (given as the period total "
+                     "fuels.natural_gas_nm3_total)")
 
 
 def test_period_totals_give_the_per_tonne_footprint(tmp_path, engine):
@@ -278,8 +280,8 @@ def test_period_totals_give_the_per_tonne_footprint(tmp_path, engine):
     for basis in ("location", "market"):
         expected = getattr(b, basis).total_co2e_kg("ar6")
         assert getattr(a, basis).total_co2e_kg("ar6") == pytest.approx(expected, rel=1e-12)
-    converted = [n for n in a.notes if "given as a period total" in n]
-    assert len(converted) == 2 and not [n for n in b.notes if "given as a period total" in n]
+    converted = [n for n in a.notes if "given as the period total" in n]
+    assert len(converted) == 2 and not [n for n in b.notes if "given as the period total" in n]
 
 
 def test_questionnaire_quality_feeds_the_monte_carlo_as_yaml_does(tmp_path, engine):

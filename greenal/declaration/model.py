@@ -115,14 +115,14 @@ class Declaration:
         out = []
         for stage, given in self.totals.items():
             output = self.stage_output_t(stage)
-            whose = "" if "output_t" in given else " (the product's annual output)"
+            source = f"{stage}.output_t" if "output_t" in given else "product.annual_output_t"
             for spec in SECTIONS[stage].fields:
                 total = total_field(spec)
                 if total is None or total.key not in given:
                     continue
-                out.append(f"{SECTIONS[stage].en}: {spec.en} given as a period total, {given[total.key]:,.8g} "
-                           f"{total.unit} / {output:,.8g} {SECTIONS[stage].per} in the period{whose} = "
-                           f"{self.stages[stage][spec.key]:,.8g} {spec.unit}")
+                out.append(f"{stage}: {spec.key} = {given[total.key]:,.8g} {total.unit} / {output:,.8g} t in the "
+                           f"period ({source}) = {self.stages[stage][spec.key]:,.8g} {spec.unit} (given as the "
+                           f"period total {total.key})")
         return tuple(out)
 
     def to_mapping(self) -> dict:
