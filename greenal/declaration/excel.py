@@ -44,6 +44,8 @@ QUALITY_FIELD = Field("quality", "数据质量", "data quality", kind="choice", 
                       note="measured, calculated, default value or estimate (methods/uncertainty/pedigree.yaml)")
 SCORE_FIELDS = {i: Field(i, i, i, kind="int", plausible=(1, 5), note=f"pedigree score {i}: 1 (best) to 5 (worst)")
                 for i in PEDIGREE_INDICATORS}
+TOTAL_FIELD = Field("total", "报告期合计", "period total", plausible=(0, 1e12),
+                    note="the total of the period instead of the per-tonne value; divided by the output in the period")
 WIDTHS = {"key": 30, "label": 46, "unit": 14, "value": 18, "total": 16, "total_unit": 10, "evidence": 30,
           "quality": 14, "notes": 60, **{i: 9 for i in PEDIGREE_INDICATORS}}
 
@@ -191,8 +193,9 @@ def write_workbook(path: Path, lang: str = "en", declaration: Declaration | None
         values = flatten(data.get(name) or {})
         flag_validation = _validation(QUALITY_FIELD, lists)
         score_validations = {i: _validation(SCORE_FIELDS[i], lists) for i in PEDIGREE_INDICATORS}
+        total_validation = _validation(TOTAL_FIELD, lists)
         if "quality" in cols:
-            for dv in (flag_validation, *score_validations.values()):
+            for dv in (flag_validation, *score_validations.values(), total_validation):
                 sheet.add_data_validation(dv)
         for row, (key, spec) in enumerate(_record_rows(name), start=2):
             sheet.cell(row, cols["key"], key).font = key_font
@@ -217,6 +220,7 @@ def write_workbook(path: Path, lang: str = "en", declaration: Declaration | None
             if total is not None and "total" in cols:
                 cell = sheet.cell(row, cols["total"], values.get(total.key))
                 cell.fill, cell.number_format = input_fill, "#,##0.######"
+                total_validation.add(cell.coordinate)
                 sheet.cell(row, cols["total_unit"], total.unit)
             if "evidence" in cols:
                 sheet.cell(row, cols["evidence"], evidence.get(line)).fill = input_fill
