@@ -449,3 +449,19 @@ def test_instructions_sheet_says_who_fills_what_and_where_numbers_are(tmp_path):
         for word in words:
             assert word in text, (lang, word)
         assert "signoff" in book.sheetnames
+
+
+def test_signoff_and_period_total_notes_reach_the_report(tmp_path, engine):
+    from greenal.model.site import declaration_footprint
+    from greenal.report import data, html
+    from greenal.standards.engine import assess
+    from greenal.uncertainty import data_quality_of
+
+    declaration = read_workbook(write_workbook(tmp_path / "q.xlsx", "zh", audit_declaration()))
+    result = declaration_footprint(engine, declaration)
+    report = data.build(result, assess(result, gwp="ar6"), engine, "ar6")
+    report["data_quality"] = data_quality_of(engine, result, "ar6")
+    page = html.render(report, "report", "zh")
+    signoff = page[page.index('id="signoff"'):page.index("</p>", page.index('id="signoff"'))]
+    assert "填表人" in signoff and "张三 能源主管" in signoff and "李四 总工程师" in signoff and "2025-02-10" in signoff
+    assert "报告期产量 400,000 t（electrolysis.output_t）= 13,155 kWh/t Al" in page  # the note, in Chinese
