@@ -23,8 +23,8 @@ def declaration(**changes):
 
 def gec(mwh, first=1, serial_id="g1", vintage=2024, region="CN-GX", scheme="GEC", technology="wind-onshore"):
     return {"id": serial_id, "scheme": scheme, "serial_from": f"GEC{first:09d}",
-            "serial_to": f"GEC{first + mwh - 1:09d}",
-            "mwh": mwh, "technology": technology, "vintage": vintage, "region": region}
+            "serial_to": f"GEC{first + mwh - 1:09d}", "mwh": mwh, "technology": technology, "vintage": vintage,
+            "region": region}
 
 
 def potline_electricity_kg(fp, gwp="ar6"):
@@ -78,8 +78,8 @@ def test_null_power_counts_as_residual(engine):
     """Own hydro whose certificates were sold: location-based hydro, market-based residual mix."""
     supplies = [{"id": "own-hydro", "kind": "hydro", "mwh": 1_350_000, "certificates_sold": True, "factor_year": 2022}]
     sold = declaration_footprint(engine, declaration(electricity__supplies=supplies))
-    kept = declaration_footprint(
-        engine, declaration(electricity__supplies=[{**supplies[0], "certificates_sold": False}]))
+    kept = declaration_footprint(engine,
+                                 declaration(electricity__supplies=[{**supplies[0], "certificates_sold": False}]))
     residual_lc = grid_lc(0.5856, 0.8325)
     assert potline_electricity_kg(sold.market) == pytest.approx(13_500 * residual_lc, rel=1e-9)
     assert potline_electricity_kg(sold.location) == pytest.approx(13_500 * 0.024, rel=1e-9)
@@ -222,3 +222,66 @@ def test_grid_without_life_cycle_mix_and_fossil_certificates_are_refused(engine)
     with pytest.raises(InputError) as caught:
         declaration_footprint(engine, declaration(electricity__certificates=[gec(1000, technology="coal-pc")]))
     assert "certificates.0.technology" in caught.value.where and "EAC-7" in str(caught.value)
+
+
+# --- Period totals, evidence and sign-off (issue 12: the questionnaire; same in YAML) ---------------
+
+def totals_declaration(electrolysis: dict, **changes):
+    """The 13.5 MWh/t potline with its electrolysis values replaced by `electrolysis`."""
+    return declaration(electrolysis=electrolysis, **changes)
+
+
+def test_period_total_divided_by_the_product_output():
+    # primary liquid: the potline makes the product, so its totals divide by the annual output
+    decl = totals_declaration({"ac_mwh_total": 1_351_000})
+    assert decl.stages["electrolysis"]["ac_kwh_per_t"] == pytest.approx(1_351_000 * 1000 / 100_000)  # 13510
+    assert decl.notes == ("electrolysis: ac_kwh_per_t = 1,351,000 MWh / 100,000 t in the period "
+                          "(product.annual_output_t) = 13,510 kWh/t Al (given as the period total ac_mwh_total)",)
+
+
+def test_period_total_with_its_own_output_and_kg_from_t():
+    decl = totals_declaration({"ac_kwh_per_t": 13_500, "alf3_t_total": 1_520, "output_t": 95_000})
+    assert decl.stages["electrolysis"]["alf3_kg_per_t"] == pytest.approx(1_520 * 1000 / 95_000)  # t -> kg per t
+    assert decl.stages["electrolysis"]["ac_kwh_per_t"] == 13_500
+    assert decl.to_mapping()["electrolysis"] == {"ac_kwh_per_t": 13_500, "alf3_t_total": 1_520, "output_t": 95_000}
+
+
+@pytest.mark.parametrize("values, where, expected", [
+    ({"ac_kwh_per_t": 13_500, "ac_mwh_total": 1_350_000}, "electrolysis.ac_mwh_total", "either ac_kwh_per_t"),
+    ({"ac_kwh_per_t": 13_500, "output_t": 100_000}, "electrolysis.output_t", "period totals on this stage"),
+    ({"ac_mwh_total": 1_350_000_000}, "electrolysis.ac_mwh_total", "between 11500 and 17500 kWh/t Al"),
+])
+def test_bad_period_totals_refused(values, where, expected):
+    with pytest.raises(InputError) as caught:
+        totals_declaration(values)
+    assert caught.value.where == where and expected in str(caught.value)
+
+
+def test_period_total_in_kwh_instead_of_mwh_names_the_slip():
+    with pytest.raises(InputError) as caught:
+        totals_declaration({"ac_mwh_total": 1_350_000_000})  # kWh typed in the MWh column
+    assert "1.35e+09 MWh / 100000 t = 1.35e+07 kWh/t Al" in str(caught.value)
+    assert "x 0.001 = 13500 would fit" in str(caught.value)
+
+
+def test_total_on_a_bought_stage_needs_its_output():
+    with pytest.raises(InputError) as caught:
+        declaration(product__anode_from="own", anode={"pitch_t_total": 8_000})
+    assert caught.value.where == "anode.output_t" and "output in the period" in str(caught.value)
+
+
+def test_evidence_and_signoff_read_and_checked():
+    decl = declaration(evidence={"electrolysis.ac_kwh_per_t": "meter M-01", "product.annual_output_t": "月报"},
+                       signoff={"filled_by": "A", "checked_by": "B", "date": "2025-01-31"})
+    assert decl.evidence["electrolysis.ac_kwh_per_t"] == "meter M-01"
+    assert decl.signoff["date"].isoformat() == "2025-01-31"
+    with pytest.raises(InputError) as caught:
+        declaration(evidence={"casting.electricity_kwh_per_t": "meter M-02"})
+    assert caught.value.where == "evidence.casting.electricity_kwh_per_t" and "declared value" in str(caught.value)
+
+
+def test_quality_and_evidence_of_a_total_name_its_per_tonne_line():
+    decl = totals_declaration({"ac_mwh_total": 1_350_000}, data_quality={"electrolysis.ac_mwh_total": "measured"},
+                              evidence={"electrolysis.ac_mwh_total": "meter M-01"})
+    assert decl.data_quality == {"electrolysis.ac_kwh_per_t": "measured"}
+    assert decl.evidence == {"electrolysis.ac_kwh_per_t": "meter M-01"}

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from greenal import cli
 from greenal.declaration.fields import SECTIONS
+from greenal.declaration.problems import InputErrors
 from greenal.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -203,7 +204,9 @@ def check_declaration_file(workspace, path: Path):
         status, output, error = invoke(workspace, "footprint", str(path), "--json", "--out", str(out))
         if status == 2:
             message = str(error)
-            assert "\n" not in message and message.startswith(str(path)) or message.startswith("command line"), message
+            assert message.startswith(str(path)) or message.startswith("command line"), message
+            lines = message.splitlines()  # one line, or one line per problem (issue 12: all at once)
+            assert len(lines) == 1 or isinstance(error, InputErrors) and all(x.startswith("  ") for x in lines[1:])
             assert not list(out.iterdir()), "files written on error"
             return "refused"
         document = json.loads(output[:output.rindex("}") + 1])

@@ -47,7 +47,8 @@ def refused(path) -> str:
     with pytest.raises(InputError) as caught:
         read_declaration(path)
     message = str(caught.value)
-    assert "\n" not in message and message.startswith(str(path)), message
+    lines = message.splitlines()  # one line, or one line per problem (issue 12: all at once)
+    assert message.startswith(str(path)) and (len(lines) == 1 or all(x.startswith("  ") for x in lines[1:])), message
     return message
 
 
@@ -109,7 +110,13 @@ def test_bad_declaration_fails_before_the_data_dir_is_made(tmp_path):
                     ["report", str(path), "--out", str(tmp_path / "out")]):
         result = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(tmp_path / "data"), *command],
                                 capture_output=True, text=True, timeout=120)
-        assert_one_line_exit_2(result, "declarant.uscc")
+        # issue 12: every missing field in one run, one per line after the first
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        lines = result.stderr.splitlines()
+        assert lines[0] == f"error: {path}: 6 problems, one per line:", result.stderr
+        assert [line.split(":")[0].split(" (")[0].strip() for line in lines[1:]] == [
+            "declarant.uscc", "declarant.province", "period.start", "period.end", "product.kind",
+            "product.annual_output_t"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plant.yaml"]
 
 

@@ -1,4 +1,5 @@
 """YAML and the Excel questionnaire give the same declaration; bad input names its place."""
+import datetime as dt
 import shutil
 import subprocess
 import sys
@@ -10,8 +11,11 @@ import pytest
 import yaml
 
 from greenal import api
+from greenal.declaration import labels
 from greenal.declaration.excel import read_workbook, write_workbook
-from greenal.declaration.fields import SECTIONS
+from greenal.declaration.fields import PEDIGREE_INDICATORS, SECTIONS, STAGE_SECTIONS
+from greenal.declaration.model import parse
+from greenal.declaration.problems import InputErrors
 from greenal.declaration.yaml_io import read_yaml, yaml_template
 from greenal.errors import InputError
 
@@ -91,7 +95,7 @@ def test_yaml_errors_name_field_and_line(tmp_path):
     bad.write_text(text.replace("ac_kwh_per_t: 13150", "ac_kwh_per_t: 13.15"), encoding="utf-8")
     with pytest.raises(InputError) as caught:
         read_yaml(bad)
-    line = next(i for i, text_line in enumerate(text.splitlines(), 1) if "ac_kwh_per_t" in text_line)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "ac_kwh_per_t" in row)
     assert caught.value.where == f"electrolysis.ac_kwh_per_t (line {line})"
     assert "13.15 x 1000 = 13150 would fit" in str(caught.value)
     bad.write_text(text.replace("ac_kwh_per_t:", "ac_kwh:"), encoding="utf-8")
@@ -184,3 +188,280 @@ def test_cli_exits_2_without_traceback(tmp_path, case, data_dir, engine):
     if where:
         assert where in result.stderr
     assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+# --- The questionnaire's audit trail (issues 12 and 13) -------------------------------------------
+
+
+SCORES = {"reliability": 2, "completeness": 1, "temporal": 1, "geographical": 3, "technological": 2}
+EVIDENCE = {"electrolysis.ac_kwh_per_t": "DCS 槽控系统 2024 年报表", "electrolysis": "能源统计报表 2024",
+            "product.annual_output_t": "生产月报 2024-01..12", "casting.fuels.natural_gas_nm3_per_t": "燃气发票 GX-88"}
+
+
+def guangxi_mapping() -> dict:
+    return yaml.safe_load((ROOT / "examples" / "guangxi-smelter.yaml").read_text(encoding="utf-8"))
+
+
+def with_audit_trail(data: dict) -> dict:
+    """The Guangxi example with evidence, data-quality flags and scores, period totals and a sign-off."""
+    data["electrolysis"].pop("ac_kwh_per_t")
+    data["electrolysis"]["ac_mwh_total"] = 5_262_000  # 5,262,000 MWh / 400,000 t = 13,155 kWh/t
+    data["electrolysis"]["output_t"] = 400_000
+    data["casting"]["fuels"] = {"natural_gas_nm3_total": 8_820_000}  # / 400,000 t ingot (the product) = 22.05
+    data["evidence"] = dict(EVIDENCE)
+    data["data_quality"] = {"electrolysis.ac_kwh_per_t": "measured", "electrolysis": dict(SCORES),
+                            "casting.fuels.natural_gas_nm3_per_t": "calculated", "anode.pitch_t_per_t": "estimate"}
+    data["signoff"] = {"filled_by": "张三 能源主管", "checked_by": "李四 总工程师", "date": dt.date(2025, 2, 10)}
+    return data
+
+
+def audit_declaration():
+    return parse(with_audit_trail(guangxi_mapping()), "plant.yaml", lambda p: ".".join(map(str, p)))
+
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_round_trip_with_evidence_quality_totals_and_signoff(tmp_path, lang):
+    declaration = audit_declaration()
+    path = write_workbook(tmp_path / "q.xlsx", lang, declaration)
+    back = read_workbook(path)
+    assert back == declaration
+    assert back.evidence == EVIDENCE
+    assert back.data_quality == {"electrolysis.ac_kwh_per_t": "measured", "electrolysis": SCORES,
+                                 "casting.fuels.natural_gas_nm3_per_t": "calculated", "anode.pitch_t_per_t": "estimate"}
+    assert back.signoff == {"filled_by": "张三 能源主管", "checked_by": "李四 总工程师", "date": dt.date(2025, 2, 10)}
+    assert back.totals == {"electrolysis": {"ac_mwh_total": 5_262_000, "output_t": 400_000},
+                           "casting": {"fuels.natural_gas_nm3_total": 8_820_000}}
+    # the cells hold what was written: the total in the total column, the flag by its label
+    sheet = openpyxl.load_workbook(path)["electrolysis"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "ac_kwh_per_t")
+    col = {name: i for i, name in enumerate(("key", "label", "unit", "value", "total", "total_unit", "evidence",
+                                             "quality", *PEDIGREE_INDICATORS, "notes"))}
+    assert row[col["value"]].value is None and row[col["total"]].value == 5_262_000
+    assert row[col["total_unit"]].value == "MWh"
+    assert row[col["evidence"]].value == "DCS 槽控系统 2024 年报表"
+    assert row[col["quality"]].value == ("实测" if lang == "zh" else "measured")
+    assert ("证" in header[col["evidence"]]) and ("quality" in header[col["quality"]])
+    stage = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "*")
+    assert [stage[col[i]].value for i in PEDIGREE_INDICATORS] == [SCORES[i] for i in PEDIGREE_INDICATORS]
+    # and the YAML form round-trips the same declaration
+    again = tmp_path / "again.yaml"
+    again.write_text(yaml.safe_dump(back.to_mapping(), allow_unicode=True), encoding="utf-8")
+    assert read_yaml(again) == declaration
+
+
+def test_period_totals_are_divided_by_the_output_by_hand():
+    declaration = audit_declaration()
+    assert declaration.stages["electrolysis"]["ac_kwh_per_t"] == pytest.approx(5_262_000 * 1000 / 400_000)  # 13155
+    # casting makes the declared product (primary ingot): its totals divide by the annual output
+    assert declaration.stages["casting"]["fuels.natural_gas_nm3_per_t"] == pytest.approx(8_820_000 / 400_000)
+    notes = declaration.notes
+    assert len(notes) == 2  # one per converted line
+    assert notes == ("electrolysis: ac_kwh_per_t = 5,262,000 MWh / 400,000 t in the period (electrolysis.output_t) = "
+                     "13,155 kWh/t Al (given as the period total ac_mwh_total)",
+                     "casting: fuels.natural_gas_nm3_per_t = 8,820,000 Nm3 / 400,000 t in the period "
+                     "(product.annual_output_t) = 22.05 Nm3/t ingot (given as the period total "
+                     "fuels.natural_gas_nm3_total)")
+
+
+def test_period_totals_give_the_per_tonne_footprint(tmp_path, engine):
+    """A workbook with period totals gives the footprint of the per-tonne declaration whose values
+    are computed here by hand (total / output), and its notes say so, one per converted line."""
+    from greenal.model.site import declaration_footprint
+
+    totals = audit_declaration()
+    workbook = read_workbook(write_workbook(tmp_path / "totals.xlsx", "zh", totals))
+    per_tonne = guangxi_mapping()
+    per_tonne["electrolysis"]["ac_kwh_per_t"] = 5_262_000 * 1000 / 400_000
+    per_tonne["casting"]["fuels"] = {"natural_gas_nm3_per_t": 8_820_000 / 400_000}
+    by_hand = parse(per_tonne, "plant.yaml", lambda p: ".".join(map(str, p)))
+    a, b = declaration_footprint(engine, workbook), declaration_footprint(engine, by_hand)
+    for basis in ("location", "market"):
+        expected = getattr(b, basis).total_co2e_kg("ar6")
+        assert getattr(a, basis).total_co2e_kg("ar6") == pytest.approx(expected, rel=1e-12)
+    converted = [n for n in a.notes if "given as the period total" in n]
+    assert len(converted) == 2 and not [n for n in b.notes if "given as the period total" in n]
+
+
+def test_questionnaire_quality_feeds_the_monte_carlo_as_yaml_does(tmp_path, engine):
+    from greenal.model.site import declaration_footprint
+    from greenal.uncertainty import quality
+    from greenal.uncertainty.montecarlo import monte_carlo
+
+    declaration = audit_declaration()
+    workbook = read_workbook(write_workbook(tmp_path / "q.xlsx", "en", declaration))
+    assert quality.declared_quality(workbook) == quality.declared_quality(declaration)
+    assert quality.declared_quality(workbook)["electrolysis.ac_kwh_per_t"] == quality.source_scores("measured")
+    mc = monte_carlo(engine, declaration_footprint(engine, workbook), 10, seed=0, schemes=["cfp"])
+    lines = {line["input"]: line for line in mc.data_quality["lines"]}
+    assert lines["site:electrolysis.ac_kwh_per_t"]["dqr"] == 1.0  # measured: all five scores 1
+
+
+def list_validations(sheet) -> list[tuple[str, str]]:
+    """(cell ranges, formula) of each list validation of a sheet."""
+    return [(str(dv.sqref), dv.formula1) for dv in sheet.data_validations.dataValidation if dv.type == "list"]
+
+
+def covered(sheet, coordinate: str) -> str | None:
+    """The list formula whose ranges cover a cell."""
+    from openpyxl.worksheet.cell_range import CellRange
+
+    for dv in sheet.data_validations.dataValidation:
+        if dv.type == "list" and any(coordinate in CellRange(r.coord) for r in dv.sqref.ranges):
+            return dv.formula1
+    return None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_coded_field_has_a_drop_down_of_readable_labels(tmp_path, lang):
+    book = openpyxl.load_workbook(write_workbook(tmp_path / "t.xlsx", lang))
+    lists = book["lists"]
+    assert lists.sheet_state == "hidden"
+    coded = 0
+    for name, section in SECTIONS.items():
+        sheet = book[name]
+        for f in section.fields:
+            list_name = labels.list_name(f)
+            if not list_name:
+                continue
+            if section.table:
+                col = next(c for c in range(1, sheet.max_column + 1) if sheet.cell(1, c).value == f.key)
+                cells = [sheet.cell(3, col).coordinate, sheet.cell(202, col).coordinate]
+            else:
+                row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == f.key)
+                cells = [f"D{row}"]
+            for coordinate in cells:
+                formula = covered(sheet, coordinate)
+                assert formula and formula.startswith("lists!"), (name, f.key, coordinate)
+                shown = [c.value for row in lists[formula.removeprefix("lists!").replace("$", "")] for c in row]
+                expected = [text for _, text in labels.options(list_name, lang)]
+                assert shown == expected, (name, f.key)
+                if lang == "zh":  # readable labels, never the internal codes
+                    assert not set(shown) & set(labels.codes(list_name)), (name, f.key)
+            coded += 1
+        if name in STAGE_SECTIONS:  # the data-quality flag of every line, and the whole stage's
+            flags = [r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value not in (None, "output_t")]
+            for r in flags:
+                assert covered(sheet, f"H{r}") == covered(book["electrolysis"], "H2")
+    assert coded == 18  # 10 choice fields, province, grid, region, 2 supplier fields, 3 yes/no fields
+    quality_range = covered(book["electrolysis"], "H2").removeprefix("lists!").replace("$", "")
+    assert [c.value for row in lists[quality_range] for c in row] == (
+        ["实测", "计算", "默认值", "估算"] if lang == "zh" else ["measured", "calculated", "default value", "estimate"])
+
+
+def test_zh_labels_map_to_codes_and_codes_still_work(tmp_path):
+    declaration = read_yaml(ROOT / "examples" / "yunnan-hydro-smelter.yaml")
+    path = write_workbook(tmp_path / "zh.xlsx", "zh", declaration)
+    book = openpyxl.load_workbook(path)
+    product = book["product"]
+    kind_row = next(r for r in range(2, product.max_row + 1) if product.cell(r, 1).value == "kind")
+    assert product.cell(kind_row, 4).value == "重熔用铝锭"
+    declarant = book["declarant"]
+    province_row = next(r for r in range(2, declarant.max_row + 1) if declarant.cell(r, 1).value == "province")
+    assert declarant.cell(province_row, 4).value == "云南"
+    supplies = book["supplies"]
+    kinds = {supplies.cell(r, 2).value for r in range(3, 3 + len(declaration.supplies))}
+    assert kinds <= {"电网购电", "自有水电", "购电协议（PPA）", "直供电（专线）", "自有风电", "自有光伏"} and kinds
+    assert read_workbook(path) == declaration
+    # typed by hand: a code, an English label, a half-width variant of a zh label
+    product.cell(kind_row, 4).value = "primary-ingot"
+    declarant.cell(province_row, 4).value = "Yunnan"
+    book.save(path)
+    assert read_workbook(path) == declaration
+    assert labels.to_code("supply_kind", "购电协议(PPA)") == "ppa"
+    assert labels.to_code("technology", "陆上风电") == "wind-onshore"
+    assert labels.to_code("scheme", "绿证（GEC）") == "GEC"
+    assert labels.to_code("grid", "南方电网") == "south"
+    assert labels.to_code("region", "广西 (CN-GX)") == "CN-GX"
+    assert labels.to_code("quality", "实测") == "measured"
+    assert labels.to_code("supplier-refining", "本厂自产（填写该工序表）") == "own"
+
+
+def test_three_bad_cells_are_reported_in_one_error(workbook, tmp_path, data_dir):
+    places = [f"sheet 'electrolysis' cell {set_cell(workbook, 'electrolysis', 'ac_kwh_per_t', 13.2)}",
+              f"sheet 'casting' cell {set_cell(workbook, 'casting', 'electricity_kwh_per_t', 'sixty')}"]
+    book = openpyxl.load_workbook(workbook)
+    book["supplies"]["C3"].value = -5  # mwh of the first supply
+    book.save(workbook)
+    places.append("sheet 'supplies' cell C3")
+    with pytest.raises(InputErrors) as caught:
+        read_workbook(workbook)
+    assert [e.where for e in caught.value.errors] == places
+    assert isinstance(caught.value, InputError)
+    message = str(caught.value)
+    assert message.splitlines()[0] == f"{workbook}: 3 problems, one per line:"
+    assert "13.2 x 1000 = 13200 would fit" in message and "a number in kWh/t ingot" in message
+    assert "between 0 and 1e+09 MWh" in message
+    result = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), "footprint",
+                             str(workbook)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 4 and all(place in line for place, line in zip(places, lines[1:], strict=True))
+
+
+def test_bad_quality_evidence_and_totals_cells_named(tmp_path):
+    path = write_workbook(tmp_path / "q.xlsx", "en", audit_declaration())
+    book = openpyxl.load_workbook(path)
+    sheet = book["electrolysis"]
+    rows = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
+    sheet.cell(rows["alumina_t_per_t"], 8).value = "guessed"  # not a flag
+    sheet.cell(rows["net_anode_t_per_t"], 9).value = 2  # one score of five
+    sheet.cell(rows["cf4_kg_per_t"], 7).value = "lab report 12"  # evidence on an empty line
+    sheet.cell(rows["alf3_kg_per_t"], 5).value = 7_200  # a total beside its per-tonne value
+    sheet.cell(rows["anode_ash_pct"], 5).value = 3  # no total for a percentage
+    book.save(path)
+    with pytest.raises(InputErrors) as caught:
+        read_workbook(path)
+    found = {e.where: e for e in caught.value.errors}
+    assert set(found) == {f"sheet 'electrolysis' cell {c}" for c in (
+        f"H{rows['alumina_t_per_t']}", f"J{rows['net_anode_t_per_t']}", f"G{rows['cf4_kg_per_t']}",
+        f"E{rows['alf3_kg_per_t']}", f"E{rows['anode_ash_pct']}")}
+    assert "one of measured (实测)" in found[f"sheet 'electrolysis' cell H{rows['alumina_t_per_t']}"].expected
+    assert "all five pedigree scores" in found[f"sheet 'electrolysis' cell J{rows['net_anode_t_per_t']}"].expected
+    assert "either alf3_kg_per_t" in found[f"sheet 'electrolysis' cell E{rows['alf3_kg_per_t']}"].expected
+
+
+def test_yaml_reports_every_bad_field_together(tmp_path):
+    text = (ROOT / "examples" / "guangxi-smelter.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("ac_kwh_per_t: 13150", "ac_kwh_per_t: 13.15")
+                   .replace("alf3_kg_per_t: 18", "alf3_kg_per_t: lots")
+                   .replace("uscc: 91451000MA5K8XXX1A", "uscc: 123"), encoding="utf-8")
+    with pytest.raises(InputErrors) as caught:
+        read_yaml(bad)
+    lines = text.splitlines()
+    line = {key: next(i for i, text in enumerate(lines, 1) if key in text) for key in ("ac_kwh_per_t", "alf3", "uscc")}
+    assert [e.where for e in caught.value.errors] == [  # in the order of the file's sections and fields
+        f"declarant.uscc (line {line['uscc']})", f"electrolysis.alf3_kg_per_t (line {line['alf3']})",
+        f"electrolysis.ac_kwh_per_t (line {line['ac_kwh_per_t']})"]
+    assert "a number in kg/t Al" in str(caught.value) and "13.15 x 1000 = 13150 would fit" in str(caught.value)
+
+
+def test_instructions_sheet_says_who_fills_what_and_where_numbers_are(tmp_path):
+    for lang, words in (("zh", ["谁来填写", "能源统计报表", "绿证", "发改能源〔2023〕1044号", "GB/T 44905-2024",
+                                "DCS"]),
+                        ("en", ["Who fills what", "energy statistics reports", "1,000 kWh", "发改能源〔2023〕1044号",
+                                "GB/T 44905-2024", "invoice"])):
+        book = openpyxl.load_workbook(write_workbook(tmp_path / f"{lang}.xlsx", lang))
+        assert book.sheetnames[0] == "instructions"
+        text = " ".join(str(c.value) for row in book["instructions"].iter_rows() for c in row if c.value)
+        for word in words:
+            assert word in text, (lang, word)
+        assert "signoff" in book.sheetnames
+
+
+def test_signoff_and_period_total_notes_reach_the_report(tmp_path, engine):
+    from greenal.model.site import declaration_footprint
+    from greenal.report import data, html
+    from greenal.standards.engine import assess
+    from greenal.uncertainty import data_quality_of
+
+    declaration = read_workbook(write_workbook(tmp_path / "q.xlsx", "zh", audit_declaration()))
+    result = declaration_footprint(engine, declaration)
+    report = data.build(result, assess(result, gwp="ar6"), engine, "ar6")
+    report["data_quality"] = data_quality_of(engine, result, "ar6")
+    page = html.render(report, "report", "zh")
+    signoff = page[page.index('id="signoff"'):page.index("</p>", page.index('id="signoff"'))]
+    assert "填表人" in signoff and "张三 能源主管" in signoff and "李四 总工程师" in signoff and "2025-02-10" in signoff
+    assert "报告期产量 400,000 t（electrolysis.output_t）= 13,155 kWh/t Al" in page  # the note, in Chinese

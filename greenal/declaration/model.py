@@ -12,8 +12,10 @@ import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import Callable
 
-from greenal.declaration.fields import (FUELS, PRODUCTS, RECORD_SECTIONS, SCHEMA_VERSION, SECTIONS, STAGE_SECTIONS,
-                                        Field)
+from greenal.declaration.fields import (FUELS, PRODUCT_STAGE, PRODUCTS, RECORD_SECTIONS, SCHEMA_VERSION, SECTIONS,
+                                        SIGNOFF, STAGE_SECTIONS, TOTAL_UNITS, Field, stage_output_field,
+                                        total_field)
+from greenal.declaration.problems import Problems
 from greenal.errors import InputError
 
 Where = Callable[[tuple], str]
@@ -76,6 +78,12 @@ class Declaration:
     where: Where | None = field(default=None, compare=False, repr=False)
     # optional pedigree scores per stage or 'stage.field' (checked by greenal/uncertainty/quality.py)
     data_quality: dict = field(default_factory=dict)
+    # evidence reference per 'section' or 'section.field' (document, meter, invoice)
+    evidence: dict = field(default_factory=dict)
+    # amounts declared as period totals, as given: stage -> {'<field>_<unit>_total': total, 'output_t': t};
+    # `stages` holds them per tonne (total x factor / output)
+    totals: dict = field(default_factory=dict)
+    signoff: dict = field(default_factory=dict)  # filled_by, checked_by, date
 
     def locate(self, *path) -> str:
         return self.where(tuple(path)) if self.where else ".".join(map(str, path))
@@ -96,19 +104,44 @@ class Declaration:
     def output_t(self) -> float:
         return self.product["annual_output_t"]
 
+    def stage_output_t(self, stage: str) -> float | None:
+        """The output in the period that the stage's period totals are divided by."""
+        given = self.totals.get(stage, {}).get("output_t")
+        return given if given is not None else self.output_t if PRODUCT_STAGE[self.product["kind"]] == stage else None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """One note per amount given as a period total: how it became a per-tonne amount."""
+        out = []
+        for stage, given in self.totals.items():
+            output = self.stage_output_t(stage)
+            source = f"{stage}.output_t" if "output_t" in given else "product.annual_output_t"
+            for spec in SECTIONS[stage].fields:
+                total = total_field(spec)
+                if total is None or total.key not in given:
+                    continue
+                out.append(f"{stage}: {spec.key} = {given[total.key]:,.8g} {total.unit} / {output:,.8g} t in the "
+                           f"period ({source}) = {self.stages[stage][spec.key]:,.8g} {spec.unit} (given as the "
+                           f"period total {total.key})")
+        return tuple(out)
+
     def to_mapping(self) -> dict:
         """The nested mapping the readers produce (YAML shape); inverse of `parse`."""
         out = {"schema_version": self.schema_version, "declarant": dict(self.declarant),
                "period": dict(self.period), "product": dict(self.product)}
         for stage, values in self.stages.items():
-            out[stage] = nest(values)
+            given = self.totals.get(stage, {})
+            converted = {spec.key for spec in SECTIONS[stage].fields
+                         if (total := total_field(spec)) is not None and total.key in given}
+            out[stage] = nest({**{k: v for k, v in values.items() if k not in converted}, **given})
         out["electricity"] = {
             "supplies": [{f.name: getattr(s, f.name) for f in fields(s) if getattr(s, f.name) is not None}
                          for s in self.supplies],
             "certificates": [{f.name: getattr(c, f.name) for f in fields(c) if getattr(c, f.name) is not None}
                              for c in self.certificates]}
-        if self.data_quality:
-            out["data_quality"] = dict(self.data_quality)
+        for name in ("data_quality", "evidence", "signoff"):
+            if getattr(self, name):
+                out[name] = dict(getattr(self, name))
         return out
 
 
@@ -130,8 +163,8 @@ def _text(spec: Field, raw, file: str, where: str) -> str:
     number loses its leading zeros; a YAML `yes` becomes true), as are control and lone surrogate
     characters and text longer than MAX_TEXT."""
     if not isinstance(raw, str):
-        kind = "a list" if isinstance(raw, (list, tuple)) else "a mapping" if isinstance(raw, dict) \
-            else type(raw).__name__
+        kind = ("a list" if isinstance(raw, (list, tuple)) else "a mapping" if isinstance(raw, dict)
+                else type(raw).__name__)
         raise InputError(file, where, raw, f"text for {spec.en} ({spec.zh}), not {kind}; put it in quotes "
                                            "in YAML, or format the cell as text in the questionnaire")
     if len(raw) > MAX_TEXT:
@@ -246,43 +279,99 @@ def nest(flat: dict) -> dict:
     return out
 
 
-def _record(section: str, raw, file: str, where: Where) -> dict:
+def _stage_fields(section: str) -> list[Field]:
+    """A section's fields; a stage also takes each per-tonne amount's period total and its output."""
+    spec = SECTIONS[section]
+    if section not in STAGE_SECTIONS:
+        return list(spec.fields)
+    totals = [t for f in spec.fields if (t := total_field(f)) is not None]
+    return [*spec.fields, *totals, stage_output_field(section)]
+
+
+def _record(section: str, raw, file: str, where: Where, problems: Problems) -> dict:
     spec = SECTIONS[section]
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise InputError(file, where((section,)), raw, f"the {spec.en} fields as a mapping")
+        problems.add(InputError(file, where((section,)), raw, f"the {spec.en} fields as a mapping"))
+        return {}
     flat = flatten(raw)
-    known = {f.key for f in spec.fields}
+    specs = _stage_fields(section)
+    known = {f.key for f in specs}
     for key in flat:
         if key not in known:
-            raise InputError(file, where((section, *key.split("."))), key,
-                             f"one of the {spec.en} fields: {sorted(known)}")
+            problems.add(InputError(file, where((section, *key.split("."))), key,
+                                    f"one of the {spec.en} fields: {sorted(known)}"))
     values = {}
-    for f in spec.fields:
-        value = _value(f, flat.get(f.key), file, where((section, *f.key.split("."))))
-        if value is not None:
-            values[f.key] = value
+    for f in specs:
+        with problems.check():
+            value = _value(f, flat.get(f.key), file, where((section, *f.key.split("."))))
+            if value is not None:
+                values[f.key] = value
     return values
 
 
-def _rows(section: str, raw, file: str, where: Where, cls):
+def _split_totals(stage: str, values: dict, product: dict, file: str, where: Where,
+                  problems: Problems) -> tuple[dict, dict]:
+    """(per-tonne values, totals as given): each period total divided by the stage's output in the
+    period (its output_t, else the product's annual output on the product's own stage)."""
+    given = {k: v for k, v in values.items() if k == "output_t" or k.endswith("_total")}
+    per_t = {k: v for k, v in values.items() if k not in given}
+    if not given:
+        return per_t, {}
+    output = given.get("output_t")
+    if output is None and PRODUCT_STAGE.get(product.get("kind", "")) == stage:
+        output = product.get("annual_output_t")
+    for f in SECTIONS[stage].fields:
+        total = total_field(f)
+        if total is None or total.key not in given:
+            continue
+        factor = TOTAL_UNITS[f.unit.partition("/")[0]][2]
+        at = where((stage, *total.key.split(".")))
+        if f.key in per_t:
+            problems.add(InputError(file, at, given[total.key], f"either {f.key} ({per_t[f.key]:g} {f.unit}) or "
+                                    f"its period total {total.key}, not both"))
+            continue
+        if output is None:
+            problems.add(InputError(file, where((stage, "output_t")), None,
+                                    f"the {SECTIONS[stage].en} output in the period (output_t, t "
+                                    f"{SECTIONS[stage].per}) that the period total {total.key} is divided by"))
+            continue
+        amount = given[total.key] * factor / output
+        try:
+            per_t[f.key] = _number(f, amount, file, at)
+        except InputError as exc:
+            shown = f"{given[total.key]:g} {total.unit} / {output:g} t = {amount:.6g} {f.unit}"
+            problems.add(InputError(file, at, shown, exc.expected, exc.hint))
+    if set(given) == {"output_t"}:
+        problems.add(InputError(file, where((stage, "output_t")), given["output_t"],
+                                "period totals on this stage to divide by it, or no output (amounts per tonne "
+                                "need none)"))
+    return per_t, given
+
+
+def _rows(section: str, raw, file: str, where: Where, cls, problems: Problems):
     spec = SECTIONS[section]
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise InputError(file, where(("electricity", section)), raw, f"a list of {spec.en}")
+        problems.add(InputError(file, where(("electricity", section)), raw, f"a list of {spec.en}"))
+        return ()
     rows = []
     for i, row in enumerate(raw):
         if not isinstance(row, dict):
-            raise InputError(file, where(("electricity", section, i)), row, "one row as a mapping")
+            problems.add(InputError(file, where(("electricity", section, i)), row, "one row as a mapping"))
+            continue
         for key in row:
             if key not in {f.key for f in spec.fields}:
-                raise InputError(file, where(("electricity", section, i, key)), key,
-                                 f"one of {[f.key for f in spec.fields]}")
-        values = {f.key: _value(f, row.get(f.key), file, where(("electricity", section, i, f.key)))
-                  for f in spec.fields}
-        rows.append(cls(**values))
+                problems.add(InputError(file, where(("electricity", section, i, key)), key,
+                                        f"one of {[f.key for f in spec.fields]}"))
+        values = {}
+        for f in spec.fields:
+            with problems.check():
+                values[f.key] = _value(f, row.get(f.key), file, where(("electricity", section, i, f.key)))
+        if len(values) == len(spec.fields):
+            rows.append(cls(**values))
     return tuple(rows)
 
 
@@ -304,66 +393,121 @@ def _stages_used(product: dict) -> tuple[str, ...]:
     return used
 
 
-def parse(data, file: str, where: Where) -> Declaration:
-    """Check a declaration mapping field by field and build the Declaration."""
-    if not isinstance(data, dict):
-        raise InputError(file, "top level", type(data).__name__, "a declaration mapping")
-    version = data.get("schema_version", SCHEMA_VERSION)
-    if type(version) is not int or version != SCHEMA_VERSION:
-        raise InputError(file, where(("schema_version",)), version, f"schema_version {SCHEMA_VERSION}")
-    allowed = {"schema_version", "electricity", "data_quality", *RECORD_SECTIONS}
-    for key in data:
-        if key not in allowed:
-            raise InputError(file, where((key,)), key, f"one of the sections {sorted(allowed)}")
-    records = {s: _record(s, data.get(s), file, where) for s in RECORD_SECTIONS}
-    declarant, period, product = records["declarant"], records["period"], records["product"]
-    if not USCC.match(declarant["uscc"]):
-        raise InputError(file, where(("declarant", "uscc")), declarant["uscc"],
-                         "an 18-character unified social credit code (GB 32100-2015)")
+def _check_period(period: dict, file: str, where: Where, problems: Problems) -> None:
+    if "start" not in period or "end" not in period:
+        return
     if period["end"] <= period["start"]:
-        raise InputError(file, where(("period", "end")), str(period["end"]), f"a date after {period['start']}")
-    if period["end"] >= _one_year_after(period["start"]):
-        raise InputError(file, where(("period", "end")), str(period["end"]),
-                         f"a reporting period of at most one year, ending before {_one_year_after(period['start'])} "
-                         "(GB/T 44905-2024: data collection covers one calendar year)")
-    stages = {s: records[s] for s in STAGE_SECTIONS if records[s]}  # a stage is declared by its values
+        problems.add(InputError(file, where(("period", "end")), str(period["end"]), f"a date after {period['start']}"))
+    elif period["end"] >= _one_year_after(period["start"]):
+        problems.add(InputError(file, where(("period", "end")), str(period["end"]),
+                                f"a reporting period of at most one year, ending before "
+                                f"{_one_year_after(period['start'])} (GB/T 44905-2024: data collection covers one "
+                                "calendar year)"))
+
+
+def _check_stages(stages: dict, product: dict, file: str, where: Where, problems: Problems) -> None:
+    """Only the stages the product uses, and those it needs; fills the default suppliers in."""
+    if product.get("kind") not in REQUIRED_STAGES:
+        return
     for stage in stages:
         if stage not in _stages_used(product):
-            raise InputError(file, where((stage,)), f"{SECTIONS[stage].en} data ({SECTIONS[stage].zh})",
-                             f"only the stages a {product['kind']} declaration uses: {list(_stages_used(product))} "
-                             "(leave the others empty; refining and anode data need product.alumina_from or "
-                             "anode_from 'own')")
+            problems.add(InputError(file, where((stage,)), f"{SECTIONS[stage].en} data ({SECTIONS[stage].zh})",
+                                    f"only the stages a {product['kind']} declaration uses: "
+                                    f"{list(_stages_used(product))} (leave the others empty; refining and anode data "
+                                    "need product.alumina_from or anode_from 'own')"))
     for stage in REQUIRED_STAGES[product["kind"]]:
         if stage not in stages:
-            raise InputError(file, where((stage,)), None,
-                             f"the {SECTIONS[stage].en} data ({SECTIONS[stage].zh}) of a {product['kind']} declaration")
+            problems.add(InputError(file, where((stage,)), None, f"the {SECTIONS[stage].en} data "
+                                    f"({SECTIONS[stage].zh}) of a {product['kind']} declaration"))
     if product["kind"] in ("primary-liquid", "primary-ingot"):
         for key, (stage, default) in DEFAULT_SUPPLIERS.items():
             product.setdefault(key, default)
             if product[key] == "own" and stage not in stages:
-                raise InputError(file, where((stage,)), None,
-                                 f"the {SECTIONS[stage].en} data, since product.{key} is 'own'")
+                problems.add(InputError(file, where((stage,)), None,
+                                        f"the {SECTIONS[stage].en} data, since product.{key} is 'own'"))
+
+
+def parse(data, file: str, where: Where, problems: Problems | None = None) -> Declaration:
+    """Check a declaration mapping field by field and build the Declaration. Every bad field is
+    collected (with those `problems` already holds, e.g. a workbook's layout) and raised together."""
+    problems = problems if problems is not None else Problems(file)
+    if not isinstance(data, dict):
+        problems.add(InputError(file, "top level", type(data).__name__, "a declaration mapping"))
+        problems.raise_any()
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if type(version) is not int or version != SCHEMA_VERSION:
+        problems.add(InputError(file, where(("schema_version",)), version, f"schema_version {SCHEMA_VERSION}"))
+    allowed = {"schema_version", "electricity", "data_quality", "evidence", SIGNOFF, *RECORD_SECTIONS}
+    unknown = [key for key in data if key not in allowed]
+    if unknown:  # not this schema's layout: say so once, before the fields it would leave missing
+        others = ", ".join(map(str, unknown[1:6])) + (f" and {len(unknown) - 6} more" if len(unknown) > 6 else "")
+        problems.add(InputError(file, where((unknown[0],)), unknown[0], f"one of the sections {sorted(allowed)}",
+                                f"Also unknown: {others}" if others else ""))
+        problems.raise_any()
+    records = {}
+    for section in (*RECORD_SECTIONS, SIGNOFF):  # errors in the order of the sections
+        records[section] = _record(section, data.get(section), file, where, problems)
+        if section == "declarant" and not USCC.match(records[section].get("uscc", "0" * 18)):
+            problems.add(InputError(file, where(("declarant", "uscc")), records[section]["uscc"],
+                                    "an 18-character unified social credit code (GB 32100-2015)"))
+        if section == "period":
+            _check_period(records[section], file, where, problems)
+    declarant, period, product = records["declarant"], records["period"], records["product"]
+    stages, totals = {}, {}
+    for stage in STAGE_SECTIONS:
+        per_t, given = _split_totals(stage, records[stage], product, file, where, problems)
+        if per_t:  # a stage is declared by its values
+            stages[stage] = per_t
+        if given:
+            totals[stage] = given
+    _check_stages(stages, product, file, where, problems)
     electricity = data.get("electricity") or {}
     if not isinstance(electricity, dict):
-        raise InputError(file, where(("electricity",)), electricity, "supplies and certificates as a mapping")
+        problems.add(InputError(file, where(("electricity",)), electricity, "supplies and certificates as a mapping"))
+        electricity = {}
     for key in electricity:
         if key not in ("supplies", "certificates"):
-            raise InputError(file, where(("electricity", key)), key, "'supplies' or 'certificates'")
-    return Declaration(declarant, period, product, stages,
-                       _rows("supplies", electricity.get("supplies"), file, where, Supply),
-                       _rows("certificates", electricity.get("certificates"), file, where, Certificate),
-                       version, file, where, _data_quality(data.get("data_quality"), file, where))
+            problems.add(InputError(file, where(("electricity", key)), key, "'supplies' or 'certificates'"))
+    supplies = _rows("supplies", electricity.get("supplies"), file, where, Supply, problems)
+    certificates = _rows("certificates", electricity.get("certificates"), file, where, Certificate, problems)
+    declared = {**{s: records[s] for s in ("declarant", "period", "product")}, **stages}
+    quality = _keyed("data_quality", data.get("data_quality"), declared, totals, file, where, problems)
+    evidence = _keyed("evidence", data.get("evidence"), declared, totals, file, where, problems)
+    for key, text in evidence.items():
+        with problems.check():
+            _text(Field("evidence", "证明材料", "evidence reference", kind="text"), text, file,
+                  where(("evidence", key)))
+    problems.raise_any()
+    return Declaration(declarant, period, product, stages, supplies, certificates, version, file, where,
+                       quality, evidence, totals, records[SIGNOFF])
 
 
-def _data_quality(raw, file: str, where: Where) -> dict:
-    """The optional data_quality mapping, kept as given (its keys and scores are checked against the
-    stages by greenal.uncertainty.quality.declared_quality)."""
+def _keyed(name: str, raw, declared: dict, totals: dict, file: str, where: Where, problems: Problems) -> dict:
+    """A mapping keyed by 'section' or 'section.field' (data_quality, evidence), as given; a period
+    total's key names its per-tonne field. data_quality's keys and scores are checked against the
+    stages by greenal.uncertainty.quality.declared_quality; evidence must name a declared value."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise InputError(file, where(("data_quality",)), raw, "a mapping of 'stage' or 'stage.field' to a data "
-                         "source (measured, calculated, default, estimate) or the five pedigree scores")
-    return dict(raw)
+        what = ("a data source (measured, calculated, default, estimate) or the five pedigree scores"
+                if name == "data_quality" else "an evidence reference (document, meter, invoice)")
+        problems.add(InputError(file, where((name,)), raw, f"a mapping of 'stage' or 'stage.field' to {what}"))
+        return {}
+    out = {}
+    for key, value in raw.items():
+        section, _, field_key = str(key).partition(".")
+        for f in SECTIONS[section].fields if section in STAGE_SECTIONS else ():
+            total = total_field(f)
+            if total is not None and field_key == total.key:
+                field_key = f.key
+        normalised = f"{section}.{field_key}" if field_key else section
+        if name == "evidence" and (section not in declared or (field_key and field_key not in declared[section]
+                                                               and field_key not in totals.get(section, {}))):
+            problems.add(InputError(file, where((name, key)), key, "'section' or 'section.field' of a declared "
+                                    f"value (sections declared: {sorted(declared)})"))
+            continue
+        out[normalised] = value
+    return out
 
 
 __all__ = ["Certificate", "Declaration", "FUELS", "PRODUCTS", "Supply", "parse"]

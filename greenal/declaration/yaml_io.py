@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import ScalarNode
 
-from greenal.declaration.fields import SCHEMA_VERSION, SECTIONS, STAGE_SECTIONS
+from greenal.declaration.fields import QUALITY_FLAGS, SCHEMA_VERSION, SECTIONS, STAGE_SECTIONS, total_field
 from greenal.declaration.model import Declaration, parse
 from greenal.errors import InputError, yaml_error
 from greenal.files import read_text_input
@@ -74,9 +74,8 @@ def load_yaml(path: Path, what: str = "declaration") -> tuple[object, dict]:
             if container_path is not None:
                 raise InputError(file, f"line {_line(event)}", "a mapping or list as a key", "a plain key")
             if value in keys:
-                raise InputError(file,
-                                 f"{'.'.join(map(str, path + (value,)))} (lines {keys[value]} and {_line(event)})",
-                                 value, "each key once (a repeated key would silently replace the first)")
+                place = f"{'.'.join(map(str, path + (value,)))} (lines {keys[value]} and {_line(event)})"
+                raise InputError(file, place, value, "each key once (a repeated key would silently replace the first)")
             keys[value] = _line(event)
             lines[path + (value,)] = _line(event)
             frame[3] = (value,)
@@ -157,9 +156,9 @@ def read_yaml(path: Path) -> Declaration:
 def yaml_template(lang: str = "en") -> str:
     """A commented YAML declaration with every field, to fill in."""
     zh = lang == "zh"
-    out = [f"# greenal declaration (schema {SCHEMA_VERSION}). "
-           + ("填写本单位数据；留空的字段使用默认值。" if zh
-              else "Fill in your site data; fields left empty take the sourced defaults."),
+    intro = ("填写本单位数据；留空的字段使用默认值。" if zh
+             else "Fill in your site data; fields left empty take the sourced defaults.")
+    out = [f"# greenal declaration (schema {SCHEMA_VERSION}). {intro}",
            f"schema_version: {SCHEMA_VERSION}"]
     for name, section in SECTIONS.items():
         if section.table:
@@ -169,11 +168,16 @@ def yaml_template(lang: str = "en") -> str:
         out.append(f"\n# {section.zh if zh else section.en} / {section.en if zh else section.zh}{per}"
                    + (" (delete the section if not operated on site)" if optional else ""))
         out.append(f"{name}:")
+        if optional:
+            out.append("  # output_t:   # t made in the period; needed for amounts given as period totals "
+                       "(<field>_<unit>_total) unless this stage makes the declared product")
         nested_open = None
         for f in section.fields:
             head, _, tail = f.key.partition(".")
+            total = total_field(f)
             comment = f"# {f.header(lang)}" + (f"; {' | '.join(f.choices)}" if f.choices else "") + (
-                f"; {f.note}" if f.note else "")
+                f"; {f.note}" if f.note else "") + (
+                f"; or {total.key.partition('.')[2] or total.key}: period total in {total.unit}" if total else "")
             if tail:
                 if nested_open != head:
                     out.append(f"  {head}:")
@@ -190,4 +194,12 @@ def yaml_template(lang: str = "en") -> str:
             out.append(f"  #   {f.key}: {f.header(lang)}" + (f"; {' | '.join(f.choices)}" if f.choices else "")
                        + (f"; {f.note}" if f.note else ""))
         out.append(f"  {name}: []")
+    evidence = "每行数据的来源凭证（文件、仪表、发票）" if zh else "Evidence per line (document, meter, invoice)"
+    out += ["\n# " + evidence
+            + ": 'stage' or 'section.field' -> text, e.g. electrolysis.ac_kwh_per_t: DCS potline report 2024",
+            "evidence: {}",
+            "# " + ("数据质量" if zh else "Data quality per line")
+            + f": 'stage' or 'stage.field' -> {' | '.join(QUALITY_FLAGS)} or the five pedigree scores "
+              "{reliability, completeness, temporal, geographical, technological: 1..5}",
+            "data_quality: {}"]
     return "\n".join(out) + "\n"

@@ -84,7 +84,7 @@ class DeclarationResult:
 class SiteModel:
     def __init__(self, engine: Engine, decl: Declaration):
         self.engine, self.decl = engine, decl
-        self.notes: list[str] = []
+        self.notes: list[str] = list(decl.notes)  # amounts given as period totals (greenal.declaration)
         self.inventory = engine.inventory
         self.route = self.inventory.routes[DEFAULT_CHAIN_ROUTE]
         self.suppliers = {"refining": self._supplier("alumina_from", "refining"),

@@ -66,6 +66,7 @@ def declaration_document(result, gwp: str) -> dict:
         },
         "recycled_content_rule": result.recycled_content_rule,
         "notes": list(result.notes),
+        "signoff": {k: str(v) for k, v in getattr(decl, "signoff", {}).items()},  # filled by, checked by, date
     }
 
 
