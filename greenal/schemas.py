@@ -277,10 +277,12 @@ def _record_model(name: str, title: str, specs: tuple[catalogue.Field, ...]) -> 
 def declaration_model() -> type[BaseModel]:
     """The YAML declaration format, generated from greenal/declaration/fields.py."""
     sections: dict[str, Any] = {}
-    for name in catalogue.RECORD_SECTIONS:
+    from greenal.declaration.model import section_fields
+
+    for name in (*catalogue.RECORD_SECTIONS, catalogue.SIGNOFF):
         section = catalogue.SECTIONS[name]
         model = _record_model(f"{name.title()}Section", f"{section.en} / {section.zh}"
-                              + (f" (per {section.per})" if section.per else ""), section.fields)
+                              + (f" (per {section.per})" if section.per else ""), tuple(section_fields(name)))
         required = name in ("declarant", "period", "product")
         sections[name] = (model, ...) if required else (model | None, None)
     rows: dict[str, Any] = {}
@@ -294,7 +296,9 @@ def declaration_model() -> type[BaseModel]:
         "schema_version": (Literal[catalogue.SCHEMA_VERSION], catalogue.SCHEMA_VERSION),
         **sections, "electricity": (electricity | None, None),
         "data_quality": (dict[str, Any] | None, Field(None, description="optional pedigree scores per stage or "
-                                                                         "'stage.field'"))}
+                                                                         "'stage.field'")),
+        "evidence": (dict[str, StrictStr] | None, Field(None, description="evidence reference (document, meter, "
+                                                                          "invoice) per 'stage' or 'stage.field'"))}
     return create_model(
         "Declaration", __base__=_Model,
         __doc__="A greenal declaration (YAML form of the questionnaire); fields from greenal/declaration/fields.py",

@@ -279,7 +279,7 @@ def nest(flat: dict) -> dict:
     return out
 
 
-def _stage_fields(section: str) -> list[Field]:
+def section_fields(section: str) -> list[Field]:
     """A section's fields; a stage also takes each per-tonne amount's period total and its output."""
     spec = SECTIONS[section]
     if section not in STAGE_SECTIONS:
@@ -296,7 +296,7 @@ def _record(section: str, raw, file: str, where: Where, problems: Problems) -> d
         problems.add(InputError(file, where((section,)), raw, f"the {spec.en} fields as a mapping"))
         return {}
     flat = flatten(raw)
-    specs = _stage_fields(section)
+    specs = section_fields(section)
     known = {f.key for f in specs}
     for key in flat:
         if key not in known:
