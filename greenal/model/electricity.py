@@ -195,7 +195,7 @@ class ElectricityAccount:
 
 # --- reading the bundled factors ------------------------------------------------------------------
 
-def _official(inventory: Inventory, key: str, file: str, where: str) -> float:
+def official_factor(inventory: Inventory, key: str, file: str, where: str) -> float:
     code = f"electricity-cn-mee-{key}"
     if code not in inventory.processes:
         available = sorted(c.removeprefix("electricity-cn-mee-") for c in inventory.processes
@@ -567,8 +567,9 @@ def grid_factors(decl: Declaration, inventory: Inventory, grid: str | None, year
                            "grid average is used (Scope 2 Quality Criterion 8, disclosed)")
     return GridFactors(key, _life_cycle_mix(inventory, key, file, where),
                        _life_cycle_mix(inventory, f"residual-{year}", file, where),
-                       _official(inventory, key, file, where), _official(inventory, f"residual-{year}", file, where),
-                       _official(inventory, f"national-{year}", file, where),
+                       official_factor(inventory, key, file, where),
+                       official_factor(inventory, f"residual-{year}", file, where),
+                       official_factor(inventory, f"national-{year}", file, where),
                        (f"electricity-cn-mee-{key}", f"electricity-cn-mee-residual-{year}",
                         f"electricity-cn-mee-national-{year}"))
 

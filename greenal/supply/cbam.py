@@ -22,11 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from greenal.lca.engine import Engine, Foreground
-from greenal.model.electricity import _official
+from greenal.model.electricity import official_factor
 from greenal.standards.cbam import CBAM_GWP
 from greenal.standards.measures import SMELTER_STAGES
 from greenal.supply.footprints import SOURCE_LABEL
-from greenal.supply.products import ProductSpec, _Builder, product_foreground
+from greenal.supply.products import ProductSpec, product_foreground, site_grid_code
 
 OWN_ROWS = ("step:", "product:")  # the product's own installation (casthouse, forming)
 SUPPLIER_ROWS = "supplier:"
@@ -47,10 +47,10 @@ class CbamSplit:
 
 def grid_factor_kg_per_kwh(engine: Engine, spec: ProductSpec) -> tuple[float, str]:
     """The country grid factor of the product's site grid (CO2 of combustion, kg per kWh)."""
-    grid = _Builder(engine, spec, "location").grid_code()
+    grid = site_grid_code(engine.inventory, spec)
     if grid.startswith("electricity-lc-cn-") and grid[-4:].isdigit():
         year = grid[-4:]
-        return (_official(engine.inventory, f"national-{year}", spec.file, "product.grid"),
+        return (official_factor(engine.inventory, f"national-{year}", spec.file, "product.grid"),
                 f"China's national grid factor {year} (MEE/NBS, CO2 of combustion)")
     cf = engine.inventory.methods[CBAM_GWP].factors
     unit = engine.unit_inventories[engine.background_index[grid]]

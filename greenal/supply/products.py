@@ -273,6 +273,20 @@ def parse_product(data, file: str, where, base: Path) -> ProductSpec:
 
 # --- the product system ------------------------------------------------------------------------
 
+def site_grid_code(inventory, spec: ProductSpec) -> str:
+    """The site grid's life-cycle mix (the latest year bundled), location-based."""
+    grid = spec.grid
+    if grid in inventory.processes:
+        return grid
+    codes = sorted(c for c in inventory.processes if c.startswith(f"electricity-lc-cn-{grid}-")
+                   and c.removeprefix(f"electricity-lc-cn-{grid}-").isdigit())
+    if not codes:
+        options = sorted({c.removeprefix("electricity-lc-cn-").rsplit("-", 1)[0] for c in inventory.processes
+                          if c.startswith("electricity-lc-cn-") and c[-4:].isdigit()})
+        raise InputError(spec.file, "product.grid", grid, f"a bundled grid: one of {options}")
+    return codes[-1]
+
+
 @dataclass
 class _Builder:
     engine: Engine
@@ -295,17 +309,7 @@ class _Builder:
         return routes[self.spec.primary_origin]
 
     def grid_code(self) -> str:
-        """The site grid's life-cycle mix (the latest year bundled), location-based."""
-        grid = self.spec.grid
-        if grid in self.inventory.processes:
-            return grid
-        codes = sorted(c for c in self.inventory.processes if c.startswith(f"electricity-lc-cn-{grid}-")
-                       and c.removeprefix(f"electricity-lc-cn-{grid}-").isdigit())
-        if not codes:
-            options = sorted({c.removeprefix("electricity-lc-cn-").rsplit("-", 1)[0] for c in self.inventory.processes
-                              if c.startswith("electricity-lc-cn-") and c[-4:].isdigit()})
-            raise InputError(self.spec.file, "product.grid", grid, f"a bundled grid: one of {options}")
-        return codes[-1]
+        return site_grid_code(self.inventory, self.spec)
 
     def electricity_target(self) -> str:
         """Location-based: the site grid. Market-based: the supplier-specific electricity where
