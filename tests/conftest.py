@@ -3,6 +3,7 @@ import socket
 import sys
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -11,15 +12,23 @@ from greenal import api
 
 # Under pytest-xdist (`make test`: -n 2 --dist loadgroup) the tests of these files stay on one worker,
 # so their expensive module fixtures (every report rendered, the wheel built, the Monte Carlo run)
-# are built once; every other test goes to whichever worker is free.
+# are built once; every other test goes to whichever worker is free. (xdist starts the largest
+# groups first.)
 WHOLE_FILES = {"test_reports.py", "test_wheel.py", "test_documents.py", "test_uncertainty.py"}
 
 
-def pytest_collection_modifyitems(config, items):
-    if config.pluginmanager.hasplugin("xdist"):
-        for item in items:
-            if item.path.name in WHOLE_FILES:
-                item.add_marker(pytest.mark.xdist_group(item.path.stem))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class WholeFiles(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return file if Path(file).name in WHOLE_FILES else super()._split_scope(nodeid)
+
+    return WholeFiles(config, log)
 
 
 @pytest.fixture(autouse=True)
