@@ -32,8 +32,11 @@ demo: $(STAMP) system-deps
 	$(BIN)/greenal report examples/guangxi-smelter.yaml --lang en --format html,pdf,xlsx --out out/demo
 	@echo "reports in out/demo/"
 
+# Two workers (the 2-core target machine; `make test WORKERS=auto` uses every core); the files
+# with expensive module fixtures stay on one worker (WHOLE_FILES in tests/conftest.py).
+WORKERS ?= 2
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 
 # Property-based tests with 10,000 mutated declarations per test (a few hundred run in `make test`).
 fuzz: $(STAMP)

@@ -1,8 +1,34 @@
+import signal
 import socket
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from greenal import api
+
+
+# Under pytest-xdist (`make test`: -n 2 --dist loadgroup) the tests of these files stay on one worker,
+# so their expensive module fixtures (every report rendered, the wheel built, the Monte Carlo run)
+# are built once; every other test goes to whichever worker is free. (xdist starts the largest
+# groups first.)
+WHOLE_FILES = {"test_reports.py", "test_wheel.py", "test_documents.py", "test_uncertainty.py"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class WholeFiles(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return file if Path(file).name in WHOLE_FILES else super()._split_scope(nodeid)
+
+    return WholeFiles(config, log)
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +42,46 @@ def no_network(monkeypatch):
         return real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@dataclass
+class CliRun:
+    """What a user sees of one command: exit status, stdout, stderr (as subprocess.CompletedProcess)."""
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(capfd, monkeypatch):
+    """greenal's real entry point (greenal.cli.run, the console script) in-process, with the warning
+    filters of a fresh `python -m greenal.cli` process and its file descriptors captured (so what a
+    child process such as Chromium prints is seen too): bad input ends in exit status 2 and one line
+    on stderr; any other exception escapes and fails the test (a traceback a user would have seen)."""
+    from greenal import cli
+
+    def run(*args, env: dict | None = None) -> CliRun:
+        capfd.readouterr()  # only this command's output
+        handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+        with monkeypatch.context() as patch, warnings.catch_warnings():  # run() replaces showwarning
+            patch.setattr(sys, "argv", ["greenal", *map(str, args)])
+            for name, value in (env or {}).items():
+                patch.setenv(name, value)
+            warnings.resetwarnings()  # CPython's default filters (no -W, no PYTHONWARNINGS)
+            warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+            for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+                warnings.filterwarnings("ignore", category=category)
+            try:
+                cli.run()
+                code = 0
+            except SystemExit as end:
+                code = end.code if isinstance(end.code, int) else 0 if end.code is None else 1
+            finally:
+                for number, handler in handlers.items():
+                    signal.signal(number, handler)
+        out, err = capfd.readouterr()
+        return CliRun(code, out, err)
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The command line as a user meets it: real subprocesses, exit codes, no tracebacks."""
+"""The command line as a user meets it: the console script's entry point (greenal.cli.run) in-process,
+exit codes, no tracebacks; and one real subprocess, end to end."""
 import json
 import subprocess
 import sys
@@ -6,21 +7,30 @@ import sys
 import pytest
 
 
-@pytest.fixture(scope="module")
-def greenal(data_dir, engine):
+@pytest.fixture
+def greenal(data_dir, engine, run_cli):
     """The session's data dir, built and cached once by the engine fixture."""
 
     def run(*args, check_status=0):
-        result = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), *args],
-                                capture_output=True, text=True, timeout=300)
+        result = run_cli("--data-dir", data_dir, *args)
         assert result.returncode == check_status, result.stderr
         assert "Traceback" not in result.stderr
         return result
     return run
 
 
-def test_footprint_json_has_stages_gases_and_gwp(greenal, engine):
-    result = greenal("footprint", "--route", "cn-hydro", "--gwp", "ar5", "--json")
+def process(data_dir, *args):
+    """greenal in its own process, as `python -m greenal.cli` (the end-to-end path)."""
+    return subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("how", ["in-process", "subprocess"])
+def test_footprint_json_has_stages_gases_and_gwp(greenal, data_dir, engine, how):
+    args = ("footprint", "--route", "cn-hydro", "--gwp", "ar5", "--json")
+    result = greenal(*args) if how == "in-process" else process(data_dir, *args)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
     data = json.loads(result.stdout)
     assert data["gwp"] == "ar5"
     expected = engine.route_footprint("cn-hydro").total_co2e_kg("ar5") / 1000
@@ -55,8 +65,11 @@ def test_routes_and_inventories_list_sources(greenal):
     assert "[estimate]" in estimates and "[secondary]" not in estimates
 
 
-def test_unknown_route_exits_2_with_one_clear_line(greenal):
-    result = greenal("footprint", "--route", "cn-avg", check_status=2)
+@pytest.mark.parametrize("how", ["in-process", "subprocess"])
+def test_unknown_route_exits_2_with_one_clear_line(greenal, data_dir, how):
+    args = ("footprint", "--route", "cn-avg")
+    result = greenal(*args, check_status=2) if how == "in-process" else process(data_dir, *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
     assert "route code" in result.stderr and "'cn-avg'" in result.stderr and "cn-average" in result.stderr
 

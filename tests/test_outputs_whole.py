@@ -163,9 +163,7 @@ def test_folders_of_killed_runs_are_swept(engine, tmp_path):
     assert leftovers(out) == []
 
 
-def greenal(data_dir, *args, env=None, check_status=0):
-    done = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), *args],
-                          capture_output=True, text=True, timeout=300, env=env)
+def checked(done, check_status):
     assert done.returncode == check_status, done.stderr
     assert "Traceback" not in done.stderr
     if check_status == 2:
@@ -173,11 +171,25 @@ def greenal(data_dir, *args, env=None, check_status=0):
     return done
 
 
+def process(data_dir, *args, env=None, check_status=0):
+    """greenal in its own process (signals, TMPDIR)."""
+    return checked(subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), *args],
+                                  capture_output=True, text=True, timeout=300, env=env), check_status)
+
+
+@pytest.fixture
+def greenal(run_cli):
+    """The console script's entry point in-process."""
+    def run(data_dir, *args, check_status=0):
+        return checked(run_cli("--data-dir", data_dir, *args), check_status)
+    return run
+
+
 def test_sigterm_during_pdf_stops_chromium_and_removes_temp_folders(engine, data_dir, tmp_path):
     out, system_tmp = tmp_path / "out", tmp_path / "system-tmp"
     system_tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(system_tmp)}
-    greenal(data_dir, "report", str(SMELTER), "--format", "pact", "--out", str(out), env=env)
+    process(data_dir, "report", str(SMELTER), "--format", "pact", "--out", str(out), env=env)
     before = snapshot(out)
     run = subprocess.Popen([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), "report", str(SMELTER),
                             "--format", "html,pdf", "--out", str(out)], env=env,
@@ -198,7 +210,7 @@ def test_sigterm_during_pdf_stops_chromium_and_removes_temp_folders(engine, data
     assert still.strip() == ""  # no Chromium process of that run survives
 
 
-def test_read_only_out_is_one_line_and_exit_2(engine, data_dir, tmp_path):
+def test_read_only_out_is_one_line_and_exit_2(engine, data_dir, tmp_path, greenal):
     greenal(data_dir, "report", str(SMELTER), "--format", "pact", "--out", "/sys", check_status=2)
     greenal(data_dir, "footprint", "--route", "cn-hydro", "--out", "/sys/greenal", check_status=2)
     (tmp_path / "file").write_text("x")
@@ -211,14 +223,14 @@ def test_read_only_out_is_one_line_and_exit_2(engine, data_dir, tmp_path):
         write_reports(declaration_footprint(engine, read_yaml(SMELTER)), engine, ["pact"], "en", Path("/sys"))
 
 
-def test_format_and_route_misuse_refused(data_dir):
+def test_format_and_route_misuse_refused(data_dir, greenal):
     for formats in ("", " , ", ","):
         greenal(data_dir, "report", str(SMELTER), "--format", formats, check_status=2)
     done = greenal(data_dir, "footprint", str(SMELTER), "--route", "cn-hydro", check_status=2)
     assert "--route" in done.stderr
 
 
-def test_template_never_overwrites_without_force(data_dir, tmp_path):
+def test_template_never_overwrites_without_force(data_dir, tmp_path, greenal):
     for name, extra in (("q.xlsx", []), ("plant.yaml", ["--yaml"])):
         path = tmp_path / name
         path.write_bytes(b"the user's own file")
@@ -231,7 +243,7 @@ def test_template_never_overwrites_without_force(data_dir, tmp_path):
     assert (tmp_path / "new.xlsx").stat().st_size > 1000
 
 
-def test_two_plants_named_plant_yaml_keep_their_own_outputs(data_dir, tmp_path):
+def test_two_plants_named_plant_yaml_keep_their_own_outputs(data_dir, tmp_path, greenal):
     out = tmp_path / "out"
     for folder, example in (("a", SMELTER), ("b", RECYCLER)):
         (tmp_path / folder).mkdir()

@@ -196,15 +196,12 @@ def test_damaged_data_dir_is_detected_and_rebuilt_with_a_note(built_once, engine
         pytest.approx(fresh, rel=1e-12)
 
 
-def test_cli_shows_the_repair_as_one_note(built_once, tmp_path):
-    import subprocess
-    import sys
+def test_cli_shows_the_repair_as_one_note(built_once, tmp_path, run_cli):
     data_dir = tmp_path / "data"
     shutil.copytree(built_once, data_dir)
     (project,) = projects_in(data_dir)
     _damage(data_dir / "brightway" / project / bw.MARKER, "garbage")
-    done = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), "footprint", "--json"],
-                          capture_output=True, text=True, timeout=300)
+    done = run_cli("--data-dir", data_dir, "footprint", "--json")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     (note,) = done.stderr.strip().splitlines()

@@ -1,8 +1,6 @@
 """YAML and the Excel questionnaire give the same declaration; bad input names its place."""
 import datetime as dt
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -176,12 +174,11 @@ CLI_CASES = {
 
 
 @pytest.mark.parametrize("case", list(CLI_CASES))
-def test_cli_exits_2_without_traceback(tmp_path, case, data_dir, engine):
-    """End to end as a user runs it; the session's data dir is warm, so each run reads its cache."""
+def test_cli_exits_2_without_traceback(tmp_path, case, data_dir, engine, run_cli):
+    """As a user runs it (the console script's entry point, in-process); the session's data dir is warm."""
     make, expected = CLI_CASES[case]
     path, where = make(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), "footprint",
-                             str(path), "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    result = run_cli("--data-dir", data_dir, "footprint", path, "--out", tmp_path / "out")
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert result.stderr.startswith(f"error: {path}: ") and expected in result.stderr

@@ -1,8 +1,6 @@
 """The standards engine: thresholds at their edges (standards.md §8 T9/T10), each verdict kind,
 fleet targets, missing data, and a CBAM slope-method case computed by hand."""
 import json
-import subprocess
-import sys
 
 import pytest
 from conftest import potline_declaration
@@ -143,13 +141,11 @@ def test_missing_indicator_is_insufficient_data():
         "insufficient data"
 
 
-def cli(*args, data_dir):
-    return subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), *args],
-                          capture_output=True, text=True, timeout=300)
-
-
-def test_cli_assess_json_and_schemes(data_dir, engine):
+def test_cli_assess_json_and_schemes(data_dir, engine, run_cli):
     from pathlib import Path
+
+    def cli(*args, data_dir):
+        return run_cli("--data-dir", data_dir, *args)
     example = Path(__file__).resolve().parents[1] / "examples" / "guangxi-smelter.yaml"
     result = cli("assess", str(example), "--json", data_dir=data_dir)
     assert result.returncode == 0, result.stderr

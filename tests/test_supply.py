@@ -3,8 +3,6 @@ products with their scrap loops, per-shipment answers and the claims ledger. Exp
 computed here by hand from the inventories' sourced numbers (EA EPR 2018 remelting, AA
 post-consumer recycling, US DMFA extrusion) and the per-unit factors of the background."""
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -231,13 +229,11 @@ def test_ledger_refuses_an_overdraw_naming_the_shipments():
 
 # --- the command line -----------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def greenal(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("supply-data")
-
+@pytest.fixture
+def greenal(data_dir, run_cli):
+    """The console script's entry point in-process, on the session's data dir."""
     def run(*args, status=0):
-        result = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), *args],
-                                capture_output=True, text=True, timeout=300)
+        result = run_cli("--data-dir", data_dir, *args)
         assert result.returncode == status, result.stderr
         assert "Traceback" not in result.stderr
         return result
