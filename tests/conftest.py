@@ -14,7 +14,8 @@ from greenal import api
 # so their expensive module fixtures (every report rendered, the wheel built, the Monte Carlo run)
 # are built once; every other test goes to whichever worker is free. (xdist starts the largest
 # groups first.)
-WHOLE_FILES = {"test_reports.py", "test_wheel.py", "test_documents.py", "test_uncertainty.py"}
+WHOLE_FILES = {"test_reports.py", "test_wheel.py", "test_documents.py", "test_uncertainty.py", "test_service_pact.py",
+               "test_service_web.py", "test_service_browser.py", "test_certificate_pdf.py"}
 
 
 @pytest.hookimpl(optionalhook=True)
