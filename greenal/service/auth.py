@@ -24,8 +24,9 @@ from sqlalchemy.engine import Engine
 from greenal.errors import InputError
 from greenal.registry import db as regdb
 from greenal.registry.audit import now
-from greenal.registry.models import ApiClient, AuthFailure, Organisation, ServiceSetting
-from greenal.service.users import hash_password, check_password
+from greenal.registry.models import ApiClient, AuthFailure, Organisation
+from greenal.service import sessions
+from greenal.service.users import check_password, hash_password
 
 TOKEN_TTL_S = 3600
 TOKEN_KEY_SETTING = "pact_token_key"
@@ -192,13 +193,7 @@ def token_key(engine: Engine) -> bytes:
     """The HMAC key every worker shares: created once in service_settings, then only read."""
     url = str(engine.url)
     if url not in _keys:
-        def work(session):
-            row = session.get(ServiceSetting, TOKEN_KEY_SETTING)
-            if row is None:
-                row = ServiceSetting(name=TOKEN_KEY_SETTING, value=secrets.token_hex(32))
-                session.add(row)
-            return row.value
-        _keys[url] = bytes.fromhex(regdb.transaction(engine, work))
+        _keys[url] = sessions.secret(engine, TOKEN_KEY_SETTING)
     return _keys[url]
 
 

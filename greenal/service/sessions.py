@@ -24,16 +24,17 @@ SESSION_SECONDS = 8 * 3600  # one working day; log in again after
 ANONYMOUS_SECONDS = 2 * 3600  # the log-in form's CSRF nonce
 
 
-def secret(engine: Engine) -> bytes:
-    """The signing secret, made once (32 random bytes) by whichever worker asks first."""
+def secret(engine: Engine, name: str = SECRET_SETTING) -> bytes:
+    """A signing secret every worker shares (service_settings), made once (32 random bytes) by
+    whichever worker asks first: the session secret, or the PACT token key (service.auth)."""
     def read(session):
-        row = session.get(ServiceSetting, SECRET_SETTING)
+        row = session.get(ServiceSetting, name)
         return row.value if row else None
 
     def create(session):
-        row = session.get(ServiceSetting, SECRET_SETTING)
+        row = session.get(ServiceSetting, name)
         if row is None:
-            row = ServiceSetting(name=SECRET_SETTING, value=secrets.token_hex(32))
+            row = ServiceSetting(name=name, value=secrets.token_hex(32))
             session.add(row)
         return row.value
     value = regdb.transaction(engine, read)
