@@ -375,7 +375,7 @@ def test_zh_labels_map_to_codes_and_codes_still_work(tmp_path):
     assert labels.to_code("supplier-refining", "本厂自产（填写该工序表）") == "own"
 
 
-def test_three_bad_cells_are_reported_in_one_error(workbook, tmp_path, data_dir):
+def test_three_bad_cells_are_reported_in_one_error(workbook, tmp_path, data_dir, run_cli):
     places = [f"sheet 'electrolysis' cell {set_cell(workbook, 'electrolysis', 'ac_kwh_per_t', 13.2)}",
               f"sheet 'casting' cell {set_cell(workbook, 'casting', 'electricity_kwh_per_t', 'sixty')}"]
     book = openpyxl.load_workbook(workbook)
@@ -390,8 +390,7 @@ def test_three_bad_cells_are_reported_in_one_error(workbook, tmp_path, data_dir)
     assert message.splitlines()[0] == f"{workbook}: 3 problems, one per line:"
     assert "13.2 x 1000 = 13200 would fit" in message and "a number in kWh/t ingot" in message
     assert "between 0 and 1e+09 MWh" in message
-    result = subprocess.run([sys.executable, "-m", "greenal.cli", "--data-dir", str(data_dir), "footprint",
-                             str(workbook)], capture_output=True, text=True, timeout=300)
+    result = run_cli("--data-dir", data_dir, "footprint", workbook)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 4 and all(place in line for place, line in zip(places, lines[1:], strict=True))
