@@ -91,7 +91,9 @@ def read_certificate_pdf(path) -> tuple[bytes, str]:
     quiet.setLevel(logging.CRITICAL + 1)  # for its child loggers (pypdf._reader, …) too
     try:
         reader = PdfReader(str(path))
-        found = reader.attachments.get(ATTACHMENT)
+        attachments = reader.attachments
+        found = attachments.get(ATTACHMENT)
+        others = sorted(name for name in attachments if name != ATTACHMENT)
         text = "\n".join(page.extract_text() or "" for page in reader.pages) if found else ""
     except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise InputError(str(path), "PDF", type(error).__name__, f"a readable certificate PDF ({error})") from None
@@ -102,7 +104,28 @@ def read_certificate_pdf(path) -> tuple[bytes, str]:
                          f"carrying its signed document ({ATTACHMENT})")
     if len(found) != 1:
         raise InputError(str(path), "embedded file", f"{len(found)} files named {ATTACHMENT}", "exactly one")
+    if others:  # a reader could be shown another "certificate" than the one verified
+        raise InputError(str(path), "embedded file", ", ".join(others)[:120],
+                         f"no file but {ATTACHMENT}: the PDF was changed after issue")
+    revisions = Path(path).read_bytes().count(b"startxref")
+    if revisions != 1:  # `embed` writes one revision; an editor saving a change appends another
+        raise InputError(str(path), "PDF", f"{revisions} revisions (an incremental update)",
+                         "the PDF as issued, in one revision: it was changed after issue")
     return found[0], text
+
+
+def signed_figures(document: dict) -> list[tuple[str, str]]:
+    """(what, as printed) of the signed headline footprints the certificate page shows
+    (templates/certificate.html.j2, `num` filter), so a page printing other figures fails."""
+    from greenal.report.html import number
+
+    results = document.get("results") if isinstance(document.get("results"), dict) else {}
+    out = []
+    for basis in ("location_based", "market_based"):
+        total = (results.get(basis) or {}).get("total_t_co2e") if isinstance(results.get(basis), dict) else None
+        if isinstance(total, (int, float)) and not isinstance(total, bool):
+            out.append((f"{basis.replace('_', '-')} footprint", number(total)))
+    return out
 
 
 def shows(text: str, value: str) -> bool:
