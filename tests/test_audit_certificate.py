@@ -3,10 +3,15 @@ shows, or carries, something other than the signed document. Each test was writt
 on the code before its fix."""
 import io
 import json
+import subprocess
+import sys
+
+import pytest
 
 from pypdf import PdfReader, PdfWriter
 
 import greenal.registry as registry
+from greenal.errors import InputError
 from greenal.registry import pdfdoc
 from greenal.report import html, pdf
 from greenal.report.html import number
@@ -80,3 +85,24 @@ def test_an_incremental_update_appending_a_page_is_refused(desk, tmp_path):
         assert "incremental update" in str(error)
     else:
         raise AssertionError(f"a PDF changed by an incremental update verified: {checks}")
+
+
+def test_a_pdf_with_an_unsupported_stream_filter_is_one_line_exit_2(desk, tmp_path):
+    """pypdf raises NotImplementedError (not a PdfReadError) for an unknown filter: still one line, exit 2."""
+    whole = desk["pdf"]["en"].read_bytes()
+    assert whole.count(b"/FlateDecode") >= 1
+    broken = tmp_path / "filter.pdf"
+    broken.write_bytes(whole.replace(b"/FlateDecode", b"/FlatXDecode", 1))
+    with pytest.raises(InputError, match="PDF"):
+        registry.verify(broken, db=desk["db"])
+    done = subprocess.run([sys.executable, "-m", "greenal.cli", "verify", str(broken), "--db", desk["db"]],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().count("\n") == 0 and str(broken) in done.stderr
+
+
+def test_a_deeply_nested_certificate_json_fails_as_unreadable(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_bytes(b"[" * 200_000)
+    checks = registry.verify(deep, db=f"sqlite:///{tmp_path / 'none.sqlite'}")
+    assert [c["check"] for c in failed(checks)] == ["readable"], checks

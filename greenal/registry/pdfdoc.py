@@ -84,7 +84,6 @@ def read_certificate_pdf(path) -> tuple[bytes, str]:
     """(the embedded signed document's bytes, the PDF's text layer) of a certificate PDF; a PDF
     without the document, or not readable, is bad input (one line)."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError, PdfStreamError
 
     quiet = logging.getLogger("pypdf")  # pypdf logs what it repairs; the one-line error says enough
     was = quiet.level
@@ -95,7 +94,8 @@ def read_certificate_pdf(path) -> tuple[bytes, str]:
         found = attachments.get(ATTACHMENT)
         others = sorted(name for name in attachments if name != ATTACHMENT)
         text = "\n".join(page.extract_text() or "" for page in reader.pages) if found else ""
-    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except Exception as error:  # noqa: BLE001 (a hostile PDF makes pypdf raise more than PdfReadError:
+        # NotImplementedError for an unknown filter, LimitReachedError, RecursionError, IndexError …)
         raise InputError(str(path), "PDF", type(error).__name__, f"a readable certificate PDF ({error})") from None
     finally:
         quiet.setLevel(was)

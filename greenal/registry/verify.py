@@ -62,7 +62,7 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
         raw, printed = pdfdoc.read_certificate_pdf(certificate_path)
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:  # RecursionError: nesting
         add("readable", False, f"not a JSON document ({error})")
         return out
     if not add("readable", isinstance(document, dict) and all(k in document for k in REQUIRED)
