@@ -180,11 +180,20 @@ def _latest(session, declaration_id: int) -> DeclarationVersion:
                            .order_by(DeclarationVersion.number.desc()).limit(1)).scalar_one()
 
 
-def _declaration(session, declaration_id) -> Declaration:
+MAX_ROW_ID = 2**63 - 1  # the largest key SQLite's INTEGER and PostgreSQL's BIGINT hold
+
+
+def row_id(value) -> int | None:
+    """A table key from user input, or None when it cannot be one (the database would raise on it)."""
     try:
-        key = int(declaration_id)
+        key = int(value)
     except (TypeError, ValueError):
-        key = None
+        return None
+    return key if 1 <= key <= MAX_ROW_ID else None
+
+
+def _declaration(session, declaration_id) -> Declaration:
+    key = row_id(declaration_id)
     decl = session.get(Declaration, key) if key is not None else None
     if decl is None:
         raise InputError("registry", "declaration id", declaration_id,

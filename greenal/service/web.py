@@ -39,7 +39,7 @@ from greenal.paths import bundled
 from greenal.registry import db as regdb
 from greenal.registry import signing
 from greenal.registry.canonical import canonical
-from greenal.registry.service import DEFAULT_VALID_DAYS
+from greenal.registry.service import DEFAULT_VALID_DAYS, row_id
 from greenal.registry.models import (Certificate, Declaration, DeclarationVersion, Organisation, Revocation,
                                      SigningKey, User)
 from greenal.registry.submission import MAX_INPUT_BYTES, _as_file, compute, prepare
@@ -376,7 +376,7 @@ def _declaration_row(v: Visit, declaration_id: int) -> tuple[Declaration, Organi
     def work(session):
         d = session.get(Declaration, declaration_id)
         return (d, session.get(Organisation, d.organisation_id)) if d else None
-    found = regdb.transaction(_engine(v.request), work)
+    found = regdb.transaction(_engine(v.request), work) if row_id(declaration_id) is not None else None
     if found is None or (not _sees_all(user) and found[0].organisation_id != user["organisation_id"]):
         raise Problem(404, "web_error_not_found")
     return found

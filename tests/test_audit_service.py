@@ -1,0 +1,41 @@
+"""Audit of the web pages and the registry behind them (issues 9 and 14): a careless user, a
+dishonest producer and an attacker. Each test was written to fail on the code before its fix."""
+import pytest
+
+import greenal.registry as registry
+from greenal.errors import InputError
+from greenal.service import sessions
+from tests import test_service_web as web_tests
+from tests.test_service_web import GUANGXI_USCC, client_of, logged_in, token
+
+site = web_tests.site  # the module's registry: alice, bob (producers), vera, victor (verifiers)
+BEYOND_INT64 = "9" * 23  # a declaration id no database integer holds
+
+
+def test_a_session_cookie_copied_before_log_out_is_dead_after_it(site):
+    """Log-out ends the session itself, not only the browser's copy: a cookie taken before
+    (another tab, a stolen copy) is refused after."""
+    bob = logged_in(site, "bob", GUANGXI_USCC)
+    copied = bob.cookies[sessions.SESSION_COOKIE]
+    assert bob.post("/logout", data={"csrf": token(bob)}).status_code == 303
+    thief = client_of(site)
+    thief.cookies.set(sessions.SESSION_COOKIE, copied)
+    r = thief.get("/declarations")
+    assert r.status_code == 303 and r.headers["location"].startswith("/login"), r.status_code
+    again = logged_in(site, "bob", GUANGXI_USCC)  # a new log-in works
+    assert again.get("/declarations").status_code == 200
+
+
+def test_a_declaration_id_beyond_any_integer_is_not_found_not_a_server_error(site):
+    vera = logged_in(site, "vera", "Test Verifier Co")
+    for path in (f"/declarations/{BEYOND_INT64}", f"/declarations/{BEYOND_INT64}/report/pact"):
+        r = vera.get(path)
+        assert r.status_code == 404, (path, r.status_code)
+    for action in ("reject", "issue"):
+        r = vera.post(f"/declarations/{BEYOND_INT64}/{action}", data={"csrf": token(vera), "reason": "x"})
+        assert r.status_code == 404, (action, r.status_code)
+
+
+def test_registry_show_of_an_id_beyond_any_integer_is_bad_input(site):
+    with pytest.raises(InputError, match="declaration id"):
+        registry.show(BEYOND_INT64, db=site["db"])
