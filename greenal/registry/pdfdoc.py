@@ -119,10 +119,11 @@ def signed_figures(document: dict) -> list[tuple[str, str]]:
     (templates/certificate.html.j2, `num` filter), so a page printing other figures fails."""
     from greenal.report.html import number
 
-    results = document.get("results") if isinstance(document.get("results"), dict) else {}
-    out = []
+    results = document.get("results")
+    out: list[tuple[str, str]] = []
     for basis in ("location_based", "market_based"):
-        total = (results.get(basis) or {}).get("total_t_co2e") if isinstance(results.get(basis), dict) else None
+        part = results.get(basis) if isinstance(results, dict) else None
+        total = part.get("total_t_co2e") if isinstance(part, dict) else None
         if isinstance(total, (int, float)) and not isinstance(total, bool):
             out.append((f"{basis.replace('_', '-')} footprint", number(total)))
     return out

@@ -218,7 +218,8 @@ def visit(request: Request) -> Visit:
     user = None
     if payload and "u" in payload:
         user = users.load_user(_engine(request), int(payload["u"]))
-        if user is None or user["password_tag"] != payload.get("p"):
+        if (user is None or user["password_tag"] != payload.get("p")
+                or sessions.ended(payload, user["logged_out_at"])):
             user, payload = None, None
     fresh = payload is None
     return Visit(request, key, payload or sessions.new_session(None), user, _lang_of(request), set_cookie=fresh)
@@ -562,6 +563,8 @@ async def login(request: Request) -> Response:
 @router.post("/logout", include_in_schema=False)
 async def logout(request: Request) -> Response:
     v, _ = await posted(request)
+    if v.user is not None:  # every copy of the session cookie ends, not only the browser's
+        await run_in_threadpool(sessions.end_sessions, _engine(request), v.user["id"])
     v.session, v.user, v.set_cookie = sessions.new_session(None), None, True
     return redirect(v, "/login")
 
