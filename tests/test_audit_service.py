@@ -39,3 +39,21 @@ def test_a_declaration_id_beyond_any_integer_is_not_found_not_a_server_error(sit
 def test_registry_show_of_an_id_beyond_any_integer_is_bad_input(site):
     with pytest.raises(InputError, match="declaration id"):
         registry.show(BEYOND_INT64, db=site["db"])
+
+
+def test_a_declarant_taking_a_registered_organisations_name_is_refused(tmp_path, data_dir):
+    """A producer naming itself as the verifier organisation (another code) would make two
+    organisations of one name: `key add --org NAME` and the log-in by name then stop being
+    one organisation. The submission is refused, naming the field; nothing is written."""
+    db = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    registry.init(db)
+    registry.add_organisation("Test Verifier Co", "verifier", "91110000MA00000001", db=db)
+    text = (web_tests.EXAMPLES / "guangxi-smelter.yaml").read_text(encoding="utf-8")
+    impostor = tmp_path / "impostor.yaml"
+    impostor.write_text(text.replace("广西示例铝业有限公司 (Guangxi Example Aluminium Co.)", "Test Verifier Co"),
+                        encoding="utf-8")
+    with pytest.raises(InputError, match="declarant.name"):
+        registry.submit(impostor, db=db, data_dir=data_dir)
+    assert registry.list_declarations(db=db) == []
+    keys = registry.new_key_pair(tmp_path / "keys", "vera")
+    assert registry.add_key(keys["public_key"], "Test Verifier Co", "vera", db=db)["organisation"] == "Test Verifier Co"

@@ -110,6 +110,12 @@ def record(engine, sub: Submission, actor: str | None = None) -> dict:
         org = session.execute(
             select(Organisation).where(Organisation.uscc == sub.declarant["uscc"])).scalar_one_or_none()
         if org is None:
+            namesake = session.execute(select(Organisation).where(
+                Organisation.name == sub.declarant["name"]).limit(1)).scalar_one_or_none()
+            if namesake is not None:  # one name, one organisation (log-in and `--org` go by name)
+                raise InputError(sub.file_name, "declarant.name", sub.declarant["name"],
+                                 f"the name of the organisation with code {sub.declarant['uscc']}: this name is "
+                                 f"registered to {namesake.uscc or 'an organisation without a code'}")
             org = Organisation(name=sub.declarant["name"], uscc=sub.declarant["uscc"], kind="producer", created=now())
             session.add(org)
             log(session, actor, "organisation", org)
