@@ -57,3 +57,25 @@ def test_a_declarant_taking_a_registered_organisations_name_is_refused(tmp_path,
     assert registry.list_declarations(db=db) == []
     keys = registry.new_key_pair(tmp_path / "keys", "vera")
     assert registry.add_key(keys["public_key"], "Test Verifier Co", "vera", db=db)["organisation"] == "Test Verifier Co"
+
+
+def test_the_same_serials_under_another_scheme_name_are_a_double_claim(tmp_path, data_dir):
+    """A green-power-trade certificate is a GEC: the national GEC system issues it and moves it to
+    the buyer's account (NEA Q&A, 中国碳交易网 2025-04-03, 绿色电力交易对应绿证如何核发), and the
+    GEC code is one 32-digit number whatever the trade. The serials another declaration claims
+    under "green-power-trade" cannot be claimed again under "GEC" (as EAC-2 compares them within
+    one declaration: by serial, whatever the scheme)."""
+    db = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    registry.init(db)
+    original = web_tests.EXAMPLES / "yunnan-hydro-smelter.yaml"
+    text = original.read_text(encoding="utf-8")
+    assert text.count("scheme: green-power-trade") == 1
+    other = tmp_path / "other-smelter.yaml"
+    other.write_text(text.replace("scheme: green-power-trade", "scheme: GEC")
+                     .replace(web_tests.YUNNAN_USCC, "91530000MA6N9QQQ9X")
+                     .replace("云南示例绿色铝业有限公司 (Yunnan Example Green Aluminium Co.)", "Other Smelter Co"),
+                     encoding="utf-8")
+    first = registry.submit(original, db=db, data_dir=data_dir)
+    with pytest.raises(InputError, match=f"already claimed by .*declaration {first['declaration']}"):
+        registry.submit(other, db=db, data_dir=data_dir)
+    assert len(registry.list_declarations(db=db)) == 1

@@ -91,11 +91,14 @@ def add_key(public_key_file, organisation: str, user: str, db=None, data_dir=Non
 
 
 def _earlier_claim(session, declaration_id: int, claim: dict):
-    """The first registered claim overlapping `claim` in another declaration, with its owner."""
+    """The first registered claim overlapping `claim` in another declaration, with its owner.
+    Serials are compared whatever the scheme named, as EAC-2 does within one declaration: a
+    green-power-trade certificate is a GEC with the same code (the national GEC system issues it
+    and moves it to the buyer), so the scheme name must not make one certificate two."""
     q = (select(Claim, Declaration, Organisation)
          .join(Declaration, Claim.declaration_id == Declaration.id)
          .join(Organisation, Declaration.organisation_id == Organisation.id)
-         .where(Claim.scheme == claim["scheme"], Claim.prefix == claim["prefix"],
+         .where(Claim.prefix == claim["prefix"],
                 Claim.number_from <= claim["number_to"], Claim.number_to >= claim["number_from"],
                 Claim.declaration_id != declaration_id)
          .order_by(Claim.id).limit(1))
