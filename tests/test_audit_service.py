@@ -79,3 +79,30 @@ def test_the_same_serials_under_another_scheme_name_are_a_double_claim(tmp_path,
     with pytest.raises(InputError, match=f"already claimed by .*declaration {first['declaration']}"):
         registry.submit(other, db=db, data_dir=data_dir)
     assert len(registry.list_declarations(db=db)) == 1
+
+
+def test_a_log_cut_back_with_its_rows_is_caught_against_a_recorded_head(tmp_path):
+    """Deleting the newest rows together with their audit entries leaves a chain that is intact
+    as far as it goes: only a head recorded outside the database shows the cut. `check`
+    reports the head (id:hash) and checks a recorded one."""
+    from sqlalchemy import create_engine, text
+
+    db = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    registry.init(db)
+    registry.add_organisation("First Verifier Co", "verifier", "91110000MA00000001", db=db)
+    head = registry.check(db=db)["head"]
+    assert registry.check(db=db, head=head)["problems"] == []
+    registry.add_organisation("Second Verifier Co", "verifier", "91110000MA00000002", db=db)
+    later = registry.check(db=db)["head"]
+    assert later != head and registry.check(db=db, head=later)["problems"] == []
+    engine = create_engine(db)
+    with engine.begin() as connection:  # the cut: the newest row and every audit entry after `head`
+        connection.execute(text("DROP TRIGGER audit_log_no_delete"))  # whoever can write the file can
+        connection.execute(text("DELETE FROM organisations WHERE name = 'Second Verifier Co'"))
+        connection.execute(text("DELETE FROM audit_log WHERE id > :n"), {"n": int(head.split(":")[0])})
+    engine.dispose()
+    assert registry.check(db=db)["problems"] == []  # the hole the recorded head closes
+    problems = registry.check(db=db, head=later)["problems"]
+    assert len(problems) == 1 and "cut back or rewritten" in problems[0], problems
+    with pytest.raises(InputError, match="--head"):
+        registry.check(db=db, head="not-a-head")
