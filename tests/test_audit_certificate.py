@@ -106,3 +106,30 @@ def test_a_deeply_nested_certificate_json_fails_as_unreadable(tmp_path):
     deep.write_bytes(b"[" * 200_000)
     checks = registry.verify(deep, db=f"sqlite:///{tmp_path / 'none.sqlite'}")
     assert [c["check"] for c in failed(checks)] == ["readable"], checks
+
+
+def test_an_annotation_drawn_over_the_page_is_refused(desk, tmp_path):
+    """A text box (FreeText annotation) painted over the footprint shows another figure to a reader
+    while the page's text layer still holds the signed one: refused, as anything but links."""
+    from pypdf.annotations import FreeText
+
+    writer = PdfWriter(clone_from=PdfReader(desk["pdf"]["en"]))
+    box = FreeText(text="2.072", rect=(300, 600, 400, 630), font_size="14pt", background_color="ffffff")
+    writer.add_annotation(page_number=0, annotation=box)
+    covered = tmp_path / "covered.pdf"
+    with covered.open("wb") as out:
+        writer.write(out)
+    with pytest.raises(InputError, match="annotation"):
+        registry.verify(covered, db=desk["db"])
+
+
+def test_a_form_or_script_added_to_the_pdf_is_refused(desk, tmp_path):
+    from pypdf.actions import JavaScript
+
+    writer = PdfWriter(clone_from=PdfReader(desk["pdf"]["en"]))
+    writer.add_open_action(JavaScript("this.print();"))
+    scripted = tmp_path / "scripted.pdf"
+    with scripted.open("wb") as out:
+        writer.write(out)
+    with pytest.raises(InputError, match="JavaScript"):
+        registry.verify(scripted, db=desk["db"])

@@ -93,6 +93,7 @@ def read_certificate_pdf(path) -> tuple[bytes, str]:
         attachments = reader.attachments
         found = attachments.get(ATTACHMENT)
         others = sorted(name for name in attachments if name != ATTACHMENT)
+        active = _active_content(reader)
         text = "\n".join(page.extract_text() or "" for page in reader.pages) if found else ""
     except Exception as error:  # noqa: BLE001 (a hostile PDF makes pypdf raise more than PdfReadError:
         # NotImplementedError for an unknown filter, LimitReachedError, RecursionError, IndexError …)
@@ -107,6 +108,9 @@ def read_certificate_pdf(path) -> tuple[bytes, str]:
     if others:  # a reader could be shown another "certificate" than the one verified
         raise InputError(str(path), "embedded file", ", ".join(others)[:120],
                          f"no file but {ATTACHMENT}: the PDF was changed after issue")
+    if active:  # drawn over the page or run by the viewer: what a reader sees is not the text layer checked
+        raise InputError(str(path), "PDF", ", ".join(active)[:120],
+                         "a certificate PDF as issued, without annotations, forms or JavaScript: it was changed")
     revisions = Path(path).read_bytes().count(b"startxref")
     if revisions != 1:  # `embed` writes one revision; an editor saving a change appends another
         raise InputError(str(path), "PDF", f"{revisions} revisions (an incremental update)",
@@ -127,6 +131,23 @@ def signed_figures(document: dict) -> list[tuple[str, str]]:
         if isinstance(total, (int, float)) and not isinstance(total, bool):
             out.append((f"{basis.replace('_', '-')} footprint", number(total)))
     return out
+
+
+def _active_content(reader) -> list[str]:
+    """What a viewer draws or runs beyond the pages' own content: annotations other than links
+    (a text box can cover a printed figure), forms, and JavaScript or other open actions."""
+    root = reader.trailer["/Root"]
+    found = [f"{key[1:]} (JavaScript or another action)" if key != "/AcroForm" else "AcroForm (form fields)"
+             for key in ("/AcroForm", "/OpenAction", "/AA") if key in root]
+    names = root.get("/Names")
+    if names is not None and "/JavaScript" in names.get_object():
+        found.append("JavaScript")
+    for number, page in enumerate(reader.pages, 1):
+        for annotation in page.get("/Annots") or []:
+            subtype = annotation.get_object().get("/Subtype")
+            if subtype != "/Link":
+                found.append(f"a {str(subtype).lstrip('/')} annotation on page {number}")
+    return found
 
 
 def shows(text: str, value: str) -> bool:
