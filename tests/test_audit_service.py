@@ -106,3 +106,23 @@ def test_a_log_cut_back_with_its_rows_is_caught_against_a_recorded_head(tmp_path
     assert len(problems) == 1 and "cut back or rewritten" in problems[0], problems
     with pytest.raises(InputError, match="--head"):
         registry.check(db=db, head="not-a-head")
+
+
+def test_a_tampered_export_is_refused_and_nothing_is_imported(tmp_path):
+    """Import of an export whose rows no longer match their audit entries is refused as a whole:
+    the registry stays empty, so the good export can still be imported."""
+    source = f"sqlite:///{tmp_path / 'source.sqlite'}"
+    registry.init(source)
+    registry.add_organisation("Honest Verifier Co", "verifier", "91110000MA00000001", db=source)
+    good = tmp_path / "good.jsonl"
+    registry.export(good, db=source)
+    text = good.read_text(encoding="utf-8")
+    assert text.count("Honest Verifier Co") == 1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(text.replace("Honest Verifier Co", "Other Verifier Co"), encoding="utf-8")
+    target = f"sqlite:///{tmp_path / 'target.sqlite'}"
+    registry.init(target)
+    with pytest.raises(InputError, match="audit chain"):
+        registry.import_(bad, db=target)
+    assert registry.import_(good, db=target)["problems"] == []  # nothing of the bad one was kept
+    assert registry.check(db=target)["problems"] == []

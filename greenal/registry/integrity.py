@@ -159,5 +159,8 @@ def import_(path, db=None, data_dir=None) -> dict:
             for model in TABLES:
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{model.__tablename__}', 'id'), "
                                      f"COALESCE((SELECT MAX(id) FROM {model.__tablename__}), 0) + 1, false)"))
-        return {"rows": len(rows), "problems": _problems(session)}
+        problems = _problems(session)
+        if problems:  # raised inside the transaction: a tampered export leaves the registry empty
+            raise InputError(str(path), "audit chain", problems[0], "an intact export (nothing was imported)")
+        return {"rows": len(rows), "problems": problems}
     return regdb.transaction(engine, work)
