@@ -126,3 +126,11 @@ def test_a_tampered_export_is_refused_and_nothing_is_imported(tmp_path):
         registry.import_(bad, db=target)
     assert registry.import_(good, db=target)["problems"] == []  # nothing of the bad one was kept
     assert registry.check(db=target)["problems"] == []
+
+
+def test_a_validity_beyond_the_calendar_is_bad_input_not_an_overflow(site, tmp_path):
+    """`--valid-days 999999999` (a slip of the finger) is one line, not an OverflowError."""
+    with pytest.raises(InputError, match="--valid-days"):
+        registry.approve(site["bob_decl"], site["key"], db=site["db"], data_dir=site["data_dir"],
+                         valid_days=999_999_999)
+    assert registry.show(site["bob_decl"], db=site["db"])["status"] == "submitted"

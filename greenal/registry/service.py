@@ -323,6 +323,11 @@ def approve(declaration_id, key_path, db=None, data_dir=None, valid_days: int = 
     public = signing.public_hex(private)
     if valid_days < 1:
         raise InputError("command line", "--valid-days", valid_days, "a positive number of days")
+    try:
+        (valid_from or dt.datetime.now(dt.timezone.utc).date()) + dt.timedelta(days=valid_days)
+    except OverflowError:
+        raise InputError("command line", "--valid-days", valid_days,
+                         f"a validity ending within the calendar (before {dt.date.max.year})") from None
     reviewed_version, check_rows = _review(declaration_id, db, data_dir)
     failed = [c for c in check_rows if c["status"] == "fail"]
 
