@@ -133,3 +133,14 @@ def test_a_form_or_script_added_to_the_pdf_is_refused(desk, tmp_path):
         writer.write(out)
     with pytest.raises(InputError, match="JavaScript"):
         registry.verify(scripted, db=desk["db"])
+
+
+def test_a_document_mentioning_startxref_is_not_taken_for_a_second_revision(desk, tmp_path):
+    """The revision count reads the PDF's structure, not the signed document's text (a declarant
+    or file name may hold any word)."""
+    page = pdf.html_to_pdf("<p>GA-0000</p>", tmp_path / "page.pdf").read_bytes()
+    document = b'{"file_name":"startxref 1 %%EOF.yaml"}'
+    carrying = tmp_path / "carrying.pdf"
+    carrying.write_bytes(pdfdoc.embed(page, document))
+    raw, _ = pdfdoc.read_certificate_pdf(carrying)
+    assert raw == document
