@@ -134,3 +134,19 @@ def test_a_validity_beyond_the_calendar_is_bad_input_not_an_overflow(site, tmp_p
         registry.approve(site["bob_decl"], site["key"], db=site["db"], data_dir=site["data_dir"],
                          valid_days=999_999_999)
     assert registry.show(site["bob_decl"], db=site["db"])["status"] == "submitted"
+
+
+def test_failed_log_ins_rotating_user_names_are_throttled_per_address(site, monkeypatch):
+    """The per-user limit alone lets one address try every user name (password spraying) and
+    spend ~50 ms of scrypt on each try (CPU exhaustion); one address gets a bounded number of
+    failures in the window, whatever the names."""
+    from greenal.service import web
+    from tests.test_service_web import csrf_of
+
+    monkeypatch.setattr(web, "_failures", {})
+    monkeypatch.setattr(web, "LOGIN_FAILURES_PER_ADDRESS", 3)
+    client = client_of(site)
+    form = {"csrf": csrf_of(client.get("/login").text), "organisation": GUANGXI_USCC, "password": "wrong-password"}
+    for name in ("mallory-1", "mallory-2", "mallory-3"):
+        assert client.post("/login", data={**form, "name": name}).status_code == 401
+    assert client.post("/login", data={**form, "name": "mallory-4"}).status_code == 429

@@ -78,6 +78,9 @@ COMPUTE_LOCK = threading.Lock()  # one footprint at a time per worker (the Brigh
 # Failed log-ins: at most LOGIN_FAILURES per client address and user name within LOGIN_WINDOW_S,
 # then 429 until the window passes. Counted per worker process (no table for it in the schema).
 LOGIN_FAILURES, LOGIN_WINDOW_S = 10, 15 * 60
+# And at most LOGIN_FAILURES_PER_ADDRESS per client address whatever the names tried (password
+# spraying; each try costs a scrypt hash), ten users' worth so an office behind one address still logs in.
+LOGIN_FAILURES_PER_ADDRESS = 10 * LOGIN_FAILURES
 _failures: dict[tuple[str, str, str], list[float]] = {}
 _failures_lock = threading.Lock()
 
@@ -547,13 +550,16 @@ def _recent_failures(key: tuple[str, str, str], add: bool = False) -> int:
 async def login(request: Request) -> Response:
     v, form = await posted(request)
     organisation, name = _text(form, "organisation").strip(), _text(form, "name").strip()
-    client = (request.client.host if request.client else "", organisation.casefold(), name.casefold())
-    if _recent_failures(client) >= LOGIN_FAILURES:
+    address = request.client.host if request.client else ""
+    client, from_address = (address, organisation.casefold(), name.casefold()), ("address", address, "")
+    if (_recent_failures(client) >= LOGIN_FAILURES
+            or _recent_failures(from_address) >= LOGIN_FAILURES_PER_ADDRESS):
         raise Problem(429, "web_error_too_many", f"{LOGIN_FAILURES} failed log-ins in {LOGIN_WINDOW_S // 60} min")
     user = await run_in_threadpool(users.authenticate, _engine(request), organisation, name,
                                    _text(form, "password", users.MAX_PASSWORD_CHARS + 1))
     if user is None:
         _recent_failures(client, add=True)
+        _recent_failures(from_address, add=True)
         return page(v, "login.html", status=401, next=_safe_next(_text(form, "next")), failed=True,
                     organisation=organisation, name=name)
     v.session, v.user, v.set_cookie = sessions.new_session(user), user, True  # a new nonce after log-in
