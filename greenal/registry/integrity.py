@@ -68,11 +68,30 @@ def _signature_problems(session) -> list[str]:
     return problems
 
 
-def check(db=None, data_dir=None) -> dict:
-    """Problems found in the audit chain and in every audited table (empty list: intact)."""
+def _head_of(text: str) -> tuple[int, str]:
+    entry_id, _, entry_hash_hex = str(text).partition(":")
+    if not (entry_id.isdigit() and len(entry_hash_hex) == 64 and all(c in "0123456789abcdef" for c in entry_hash_hex)):
+        raise InputError("command line", "--head", text, "ID:HASH as an earlier `greenal registry check` printed it")
+    return int(entry_id), entry_hash_hex
+
+
+def check(db=None, data_dir=None, head: str | None = None) -> dict:
+    """Problems found in the audit chain and in every audited table (empty list: intact), and the
+    chain's head ("ID:HASH" of the newest entry). A chain is intact as far as it goes: newest rows
+    deleted together with their entries leave no trace inside the database, so the head is to be
+    recorded outside it, and `head` (a recorded one) must still be in the chain."""
+    expected = _head_of(head) if head is not None else None
+
     def work(session):
-        count = session.execute(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1)).scalar() or 0
-        return {"audit_entries": count, "problems": _problems(session)}
+        last = session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).scalar_one_or_none()
+        problems = _problems(session)
+        if expected is not None:
+            entry = session.get(AuditEntry, expected[0])
+            if entry is None or entry.hash != expected[1]:
+                problems.append(f"audit entry {expected[0]}: {'missing' if entry is None else 'another hash'} where "
+                                f"the recorded head {expected[1][:16]}… was: the log was cut back or rewritten")
+        return {"audit_entries": last.id if last else 0, "head": f"{last.id}:{last.hash}" if last else "0:" + GENESIS,
+                "problems": problems}
     return regdb.transaction(_engine(db, data_dir), work)
 
 
@@ -140,5 +159,8 @@ def import_(path, db=None, data_dir=None) -> dict:
             for model in TABLES:
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{model.__tablename__}', 'id'), "
                                      f"COALESCE((SELECT MAX(id) FROM {model.__tablename__}), 0) + 1, false)"))
-        return {"rows": len(rows), "problems": _problems(session)}
+        problems = _problems(session)
+        if problems:  # raised inside the transaction: a tampered export leaves the registry empty
+            raise InputError(str(path), "audit chain", problems[0], "an intact export (nothing was imported)")
+        return {"rows": len(rows), "problems": problems}
     return regdb.transaction(engine, work)

@@ -84,16 +84,19 @@ def read_certificate_pdf(path) -> tuple[bytes, str]:
     """(the embedded signed document's bytes, the PDF's text layer) of a certificate PDF; a PDF
     without the document, or not readable, is bad input (one line)."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError, PdfStreamError
 
     quiet = logging.getLogger("pypdf")  # pypdf logs what it repairs; the one-line error says enough
     was = quiet.level
     quiet.setLevel(logging.CRITICAL + 1)  # for its child loggers (pypdf._reader, …) too
     try:
         reader = PdfReader(str(path))
-        found = reader.attachments.get(ATTACHMENT)
+        attachments = reader.attachments
+        found = attachments.get(ATTACHMENT)
+        others = sorted(name for name in attachments if name != ATTACHMENT)
+        active = _active_content(reader)
         text = "\n".join(page.extract_text() or "" for page in reader.pages) if found else ""
-    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except Exception as error:  # noqa: BLE001 (a hostile PDF makes pypdf raise more than PdfReadError:
+        # NotImplementedError for an unknown filter, LimitReachedError, RecursionError, IndexError …)
         raise InputError(str(path), "PDF", type(error).__name__, f"a readable certificate PDF ({error})") from None
     finally:
         quiet.setLevel(was)
@@ -102,7 +105,49 @@ def read_certificate_pdf(path) -> tuple[bytes, str]:
                          f"carrying its signed document ({ATTACHMENT})")
     if len(found) != 1:
         raise InputError(str(path), "embedded file", f"{len(found)} files named {ATTACHMENT}", "exactly one")
+    if others:  # a reader could be shown another "certificate" than the one verified
+        raise InputError(str(path), "embedded file", ", ".join(others)[:120],
+                         f"no file but {ATTACHMENT}: the PDF was changed after issue")
+    if active:  # drawn over the page or run by the viewer: what a reader sees is not the text layer checked
+        raise InputError(str(path), "PDF", ", ".join(active)[:120],
+                         "a certificate PDF as issued, without annotations, forms or JavaScript: it was changed")
+    revisions = Path(path).read_bytes().replace(found[0], b"").count(b"startxref")  # not the document's text
+    if revisions != 1:  # `embed` writes one revision; an editor saving a change appends another
+        raise InputError(str(path), "PDF", f"{revisions} revisions (an incremental update)",
+                         "the PDF as issued, in one revision: it was changed after issue")
     return found[0], text
+
+
+def signed_figures(document: dict) -> list[tuple[str, str]]:
+    """(what, as printed) of the signed headline footprints the certificate page shows
+    (templates/certificate.html.j2, `num` filter), so a page printing other figures fails."""
+    from greenal.report.html import number
+
+    results = document.get("results")
+    out: list[tuple[str, str]] = []
+    for basis in ("location_based", "market_based"):
+        part = results.get(basis) if isinstance(results, dict) else None
+        total = part.get("total_t_co2e") if isinstance(part, dict) else None
+        if isinstance(total, (int, float)) and not isinstance(total, bool):
+            out.append((f"{basis.replace('_', '-')} footprint", number(total)))
+    return out
+
+
+def _active_content(reader) -> list[str]:
+    """What a viewer draws or runs beyond the pages' own content: annotations other than links
+    (a text box can cover a printed figure), forms, and JavaScript or other open actions."""
+    root = reader.trailer["/Root"]
+    found = [f"{key[1:]} (JavaScript or another action)" if key != "/AcroForm" else "AcroForm (form fields)"
+             for key in ("/AcroForm", "/OpenAction", "/AA") if key in root]
+    names = root.get("/Names")
+    if names is not None and "/JavaScript" in names.get_object():
+        found.append("JavaScript")
+    for number, page in enumerate(reader.pages, 1):
+        for annotation in page.get("/Annots") or []:
+            subtype = annotation.get_object().get("/Subtype")
+            if subtype != "/Link":
+                found.append(f"a {str(subtype).lstrip('/')} annotation on page {number}")
+    return found
 
 
 def shows(text: str, value: str) -> bool:

@@ -1,8 +1,9 @@
 """Certificate serial ranges as comparable numbers: normalised prefix + trailing digits.
 
-'GEC2024GX000000001' -> prefix 'GEC2024GX', number 1. Two claims overlap when scheme and prefix
-are equal and their number ranges intersect. Numbers are kept as 40-digit zero-padded text so
-that plain text order is numeric order in SQLite and PostgreSQL alike.
+'GEC2024GX000000001' -> prefix 'GEC2024GX', number 1. Two claims overlap when their prefixes
+are equal and their number ranges intersect, whatever the scheme (as EAC-2 within a declaration).
+Numbers are kept as 40-digit zero-padded text so that plain text order is numeric order in SQLite
+and PostgreSQL alike.
 """
 from __future__ import annotations
 

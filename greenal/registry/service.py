@@ -91,11 +91,14 @@ def add_key(public_key_file, organisation: str, user: str, db=None, data_dir=Non
 
 
 def _earlier_claim(session, declaration_id: int, claim: dict):
-    """The first registered claim overlapping `claim` in another declaration, with its owner."""
+    """The first registered claim overlapping `claim` in another declaration, with its owner.
+    Serials are compared whatever the scheme named, as EAC-2 does within one declaration: a
+    green-power-trade certificate is a GEC with the same code (the national GEC system issues it
+    and moves it to the buyer), so the scheme name must not make one certificate two."""
     q = (select(Claim, Declaration, Organisation)
          .join(Declaration, Claim.declaration_id == Declaration.id)
          .join(Organisation, Declaration.organisation_id == Organisation.id)
-         .where(Claim.scheme == claim["scheme"], Claim.prefix == claim["prefix"],
+         .where(Claim.prefix == claim["prefix"],
                 Claim.number_from <= claim["number_to"], Claim.number_to >= claim["number_from"],
                 Claim.declaration_id != declaration_id)
          .order_by(Claim.id).limit(1))
@@ -110,6 +113,12 @@ def record(engine, sub: Submission, actor: str | None = None) -> dict:
         org = session.execute(
             select(Organisation).where(Organisation.uscc == sub.declarant["uscc"])).scalar_one_or_none()
         if org is None:
+            namesake = session.execute(select(Organisation).where(
+                Organisation.name == sub.declarant["name"]).limit(1)).scalar_one_or_none()
+            if namesake is not None:  # one name, one organisation (log-in and `--org` go by name)
+                raise InputError(sub.file_name, "declarant.name", sub.declarant["name"],
+                                 f"the name of the organisation with code {sub.declarant['uscc']}: this name is "
+                                 f"registered to {namesake.uscc or 'an organisation without a code'}")
             org = Organisation(name=sub.declarant["name"], uscc=sub.declarant["uscc"], kind="producer", created=now())
             session.add(org)
             log(session, actor, "organisation", org)
@@ -180,11 +189,20 @@ def _latest(session, declaration_id: int) -> DeclarationVersion:
                            .order_by(DeclarationVersion.number.desc()).limit(1)).scalar_one()
 
 
-def _declaration(session, declaration_id) -> Declaration:
+MAX_ROW_ID = 2**63 - 1  # the largest key SQLite's INTEGER and PostgreSQL's BIGINT hold
+
+
+def row_id(value) -> int | None:
+    """A table key from user input, or None when it cannot be one (the database would raise on it)."""
     try:
-        key = int(declaration_id)
+        key = int(value)
     except (TypeError, ValueError):
-        key = None
+        return None
+    return key if 1 <= key <= MAX_ROW_ID else None
+
+
+def _declaration(session, declaration_id) -> Declaration:
+    key = row_id(declaration_id)
     decl = session.get(Declaration, key) if key is not None else None
     if decl is None:
         raise InputError("registry", "declaration id", declaration_id,
@@ -305,6 +323,11 @@ def approve(declaration_id, key_path, db=None, data_dir=None, valid_days: int = 
     public = signing.public_hex(private)
     if valid_days < 1:
         raise InputError("command line", "--valid-days", valid_days, "a positive number of days")
+    try:
+        (valid_from or dt.datetime.now(dt.timezone.utc).date()) + dt.timedelta(days=valid_days)
+    except OverflowError:
+        raise InputError("command line", "--valid-days", valid_days,
+                         f"a validity ending within the calendar (before {dt.date.max.year})") from None
     reviewed_version, check_rows = _review(declaration_id, db, data_dir)
     failed = [c for c in check_rows if c["status"] == "fail"]
 

@@ -62,7 +62,7 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
         raw, printed = pdfdoc.read_certificate_pdf(certificate_path)
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:  # RecursionError: nesting
         add("readable", False, f"not a JSON document ({error})")
         return out
     if not add("readable", isinstance(document, dict) and all(k in document for k in REQUIRED)
@@ -94,10 +94,12 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
         return out
     if printed is not None:
         code = verification_code(raw)
-        missing = [f"{what} {value}" for what, value in (("number", document["number"]), ("verification code", code))
-                   if not pdfdoc.shows(printed, value)]
-        if not add("printed certificate", not missing, f"the PDF shows number {document['number']} and "
-                   f"verification code {code} of its embedded document" if not missing else
+        figures = pdfdoc.signed_figures(document)
+        shown = [("number", document["number"]), ("verification code", code), *figures]
+        missing = [f"{what} {value}" for what, value in shown if not pdfdoc.shows(printed, value)]
+        signed = ", ".join(f"{what} {value} t CO2e/t" for what, value in figures)
+        if not add("printed certificate", not missing, f"the PDF shows number {document['number']}, "
+                   f"verification code {code} and the signed {signed} of its embedded document" if not missing else
                    f"the PDF's page does not show the {' and the '.join(missing)} of its embedded signed document"):
             return out
     engine = _engine(db, data_dir)

@@ -73,12 +73,44 @@ def unsign(key: bytes, cookie: str | None, now: float | None = None) -> dict | N
 
 
 def new_session(user: dict | None, now: float | None = None) -> dict:
-    """A fresh payload: a user's session, or (user None) an anonymous one for the log-in form."""
+    """A fresh payload: a user's session, or (user None) an anonymous one for the log-in form.
+    A user's session records when it began ("t"), so a log-out can end it (see `ended`)."""
     at = now if now is not None else time.time()
     if user is None:
         return {"n": secrets.token_urlsafe(16), "exp": int(at + ANONYMOUS_SECONDS)}
     return {"u": user["id"], "p": user["password_tag"], "n": secrets.token_urlsafe(16),
-            "exp": int(at + SESSION_SECONDS)}
+            "exp": int(at + SESSION_SECONDS), "t": at}
+
+
+def logout_setting(user_id: int) -> str:
+    """The service setting holding when the user last logged out (sessions begun before are dead)."""
+    return f"web.logout.{int(user_id)}"
+
+
+def end_sessions(engine: Engine, user_id: int, now: float | None = None) -> float:
+    """Log-out: every session of the user begun until now ends, wherever its cookie was copied
+    (cookies are stateless, so clearing the browser's copy alone would leave the others valid)."""
+    at = now if now is not None else time.time()
+
+    def work(session):
+        row = session.get(ServiceSetting, logout_setting(user_id))
+        if row is None:
+            session.add(ServiceSetting(name=logout_setting(user_id), value=repr(at)))
+        else:
+            row.value = repr(max(at, float(row.value)))
+    try:
+        regdb.transaction(engine, work)
+    except exc.IntegrityError:  # a log-out of the same user in another worker at the same instant
+        regdb.transaction(engine, work)
+    return at
+
+
+def ended(payload: dict, logged_out_at: float | None) -> bool:
+    """Whether a user's session began before the user's last log-out."""
+    began = payload.get("t")
+    if logged_out_at is None:
+        return False
+    return not isinstance(began, (int, float)) or began <= logged_out_at
 
 
 def csrf_token(key: bytes, payload: dict) -> str:

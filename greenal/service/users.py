@@ -14,8 +14,9 @@ from sqlalchemy.engine import Engine
 from greenal.errors import InputError
 from greenal.registry import db as regdb
 from greenal.registry.audit import actor_name, log, now
-from greenal.registry.models import Organisation, User
+from greenal.registry.models import Organisation, ServiceSetting, User
 from greenal.registry.service import _engine, _organisation
+from greenal.service.sessions import logout_setting
 
 ROLES = ("producer", "verifier", "admin")
 # The organisation kinds a role may belong to (an admin may sit in either).
@@ -120,5 +121,7 @@ def load_user(engine: Engine, user_id: int) -> dict | None:
         user = session.get(User, user_id)
         if user is None or not user.password_hash or user.role not in ROLES:
             return None
-        return _as_dict(user, session.get(Organisation, user.organisation_id))
+        logged_out = session.get(ServiceSetting, logout_setting(user_id))
+        return {**_as_dict(user, session.get(Organisation, user.organisation_id)),
+                "logged_out_at": float(logged_out.value) if logged_out else None}
     return regdb.transaction(engine, work)

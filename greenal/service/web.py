@@ -39,7 +39,7 @@ from greenal.paths import bundled
 from greenal.registry import db as regdb
 from greenal.registry import signing
 from greenal.registry.canonical import canonical
-from greenal.registry.service import DEFAULT_VALID_DAYS
+from greenal.registry.service import DEFAULT_VALID_DAYS, row_id
 from greenal.registry.models import (Certificate, Declaration, DeclarationVersion, Organisation, Revocation,
                                      SigningKey, User)
 from greenal.registry.submission import MAX_INPUT_BYTES, _as_file, compute, prepare
@@ -79,6 +79,9 @@ COMPUTE_LOCK = threading.Lock()  # one footprint at a time per worker (the Brigh
 # Failed log-ins: at most LOGIN_FAILURES per client address and user name within LOGIN_WINDOW_S,
 # then 429 until the window passes. Counted per worker process (no table for it in the schema).
 LOGIN_FAILURES, LOGIN_WINDOW_S = 10, 15 * 60
+# And at most LOGIN_FAILURES_PER_ADDRESS per client address whatever the names tried (password
+# spraying; each try costs a scrypt hash), ten users' worth so an office behind one address still logs in.
+LOGIN_FAILURES_PER_ADDRESS = 10 * LOGIN_FAILURES
 _failures: dict[tuple[str, str, str], list[float]] = {}
 _failures_lock = threading.Lock()
 
@@ -219,7 +222,8 @@ def visit(request: Request) -> Visit:
     user = None
     if payload and "u" in payload:
         user = users.load_user(_engine(request), int(payload["u"]))
-        if user is None or user["password_tag"] != payload.get("p"):
+        if (user is None or user["password_tag"] != payload.get("p")
+                or sessions.ended(payload, user["logged_out_at"])):
             user, payload = None, None
     fresh = payload is None
     return Visit(request, key, payload or sessions.new_session(None), user, _lang_of(request), set_cookie=fresh)
@@ -377,7 +381,7 @@ def _declaration_row(v: Visit, declaration_id: int) -> tuple[Declaration, Organi
     def work(session):
         d = session.get(Declaration, declaration_id)
         return (d, session.get(Organisation, d.organisation_id)) if d else None
-    found = regdb.transaction(_engine(v.request), work)
+    found = regdb.transaction(_engine(v.request), work) if row_id(declaration_id) is not None else None
     if found is None or (not _sees_all(user) and found[0].organisation_id != user["organisation_id"]):
         raise Problem(404, "web_error_not_found")
     return found
@@ -547,13 +551,16 @@ def _recent_failures(key: tuple[str, str, str], add: bool = False) -> int:
 async def login(request: Request) -> Response:
     v, form = await posted(request)
     organisation, name = _text(form, "organisation").strip(), _text(form, "name").strip()
-    client = (request.client.host if request.client else "", organisation.casefold(), name.casefold())
-    if _recent_failures(client) >= LOGIN_FAILURES:
+    address = request.client.host if request.client else ""
+    client, from_address = (address, organisation.casefold(), name.casefold()), ("address", address, "")
+    if (_recent_failures(client) >= LOGIN_FAILURES
+            or _recent_failures(from_address) >= LOGIN_FAILURES_PER_ADDRESS):
         raise Problem(429, "web_error_too_many", f"{LOGIN_FAILURES} failed log-ins in {LOGIN_WINDOW_S // 60} min")
     user = await run_in_threadpool(users.authenticate, _engine(request), organisation, name,
                                    _text(form, "password", users.MAX_PASSWORD_CHARS + 1))
     if user is None:
         _recent_failures(client, add=True)
+        _recent_failures(from_address, add=True)
         return page(v, "login.html", status=401, next=_safe_next(_text(form, "next")), failed=True,
                     organisation=organisation, name=name)
     v.session, v.user, v.set_cookie = sessions.new_session(user), user, True  # a new nonce after log-in
@@ -563,6 +570,8 @@ async def login(request: Request) -> Response:
 @router.post("/logout", include_in_schema=False)
 async def logout(request: Request) -> Response:
     v, _ = await posted(request)
+    if v.user is not None:  # every copy of the session cookie ends, not only the browser's
+        await run_in_threadpool(sessions.end_sessions, _engine(request), v.user["id"])
     v.session, v.user, v.set_cookie = sessions.new_session(None), None, True
     return redirect(v, "/login")
 
