@@ -469,8 +469,15 @@ def test_export_import_restores_exactly(desk, tmp_path):
     _, cert = issued(desk, EXAMPLE)
     registry.submit(declaration(tmp_path, "Plant B Co", "91450200MA5K8WWW3C", "GEC2024GX009000001",
                                 "GEC2024GX010200000", pv_block=11), db=desk["db"], data_dir=desk["data_dir"])
+    from greenal.registry.db import open_engine
+    from greenal.service import auth, publish
+
+    publish.publish_certificates(open_engine(desk["db"]))  # the service's rows travel with the registry
+    auth.add_client(open_engine(desk["db"]), "buyer-export-test")
     first = tmp_path / "export.jsonl"
     registry.export(first, db=desk["db"])
+    tables = {json.loads(line).get("table") for line in first.read_text(encoding="utf-8").splitlines()}
+    assert {"published_footprints", "api_clients"} <= tables and "service_settings" not in tables
     target = f"sqlite:///{tmp_path / 'restored.sqlite'}"
     registry.init(target)
     assert registry.import_(first, db=target)["problems"] == []

@@ -197,4 +197,6 @@ class ServiceSetting(Base):
 
 
 TRACKED = (Organisation, User, SigningKey, Declaration, DeclarationVersion, Claim, Certificate, Revocation)
-TABLES = TRACKED + (AuditEntry,)  # in foreign-key order (export, import)
+# Exported and imported, in foreign-key order. Left out: service_settings (the service's signing
+# secrets: a restored registry makes new ones, so old sessions and tokens end) and auth_failures.
+TABLES = TRACKED + (AuditEntry, ApiClient, PublishedFootprint, PactEvent)
