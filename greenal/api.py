@@ -8,8 +8,12 @@ import os
 from functools import cache
 from pathlib import Path
 
+from greenal.errors import DataDirRepaired as DataDirRepaired  # re-exported: a repaired data dir's warning
 from greenal.errors import InputError
-from greenal.inventory import Process, Route, bundled_inventory
+from greenal.inventory import CONFIDENCE as CONFIDENCE  # re-exported: the data's confidence tags
+from greenal.inventory import STAGES as STAGES  # re-exported: the stages in life-cycle order
+from greenal.inventory import in_stage_order as in_stage_order  # re-exported
+from greenal.inventory import Inventory, Process, Route, bundled_inventory
 from greenal.lca.engine import Engine, Footprint
 from greenal.paths import data_dir as resolve_data_dir
 from greenal.results import BrightwayExport, OlcaExport
@@ -25,6 +29,25 @@ def _engine(resolved_data_dir: Path) -> Engine:
 def engine(data_dir: str | os.PathLike | None = None) -> Engine:
     """The footprint engine on the bundled data; its Brightway project lives in `data_dir`."""
     return _engine(resolve_data_dir(data_dir))
+
+
+def inventory() -> Inventory:
+    """The bundled inventories, routes, sources and GWP methods."""
+    return bundled_inventory()
+
+
+def schemes() -> dict:
+    """The bundled rule sets (methods/schemes), by code."""
+    from greenal.standards.engine import schemes as all_schemes
+
+    return all_schemes()
+
+
+def translator(lang: str):
+    """The message catalogue's words in `lang` ('zh' or 'en'): t(key), t.term(kind, word), t.text(phrase)."""
+    from greenal.report.i18n import translator as catalogue
+
+    return catalogue(lang)
 
 
 def routes() -> dict[str, Route]:
@@ -70,6 +93,13 @@ def declaration_footprint(path: str | os.PathLike, data_dir: str | os.PathLike |
     return compute(engine(data_dir), declaration)
 
 
+def check_monte_carlo(iterations, seed=0) -> tuple[int, int]:
+    """(iterations, seed) checked (1 to the stated cap; a whole number) before anything is computed."""
+    from greenal.uncertainty import check_iterations, check_seed
+
+    return check_iterations(iterations), check_seed(seed)
+
+
 def monte_carlo(result, iterations: int, seed: int = 0, gwp: str = DEFAULT_GWP, schemes=None,
                 data_dir: str | os.PathLike | None = None):
     """Monte Carlo of a declaration's result (issue 13): distributions, verdict probabilities,
@@ -79,12 +109,18 @@ def monte_carlo(result, iterations: int, seed: int = 0, gwp: str = DEFAULT_GWP, 
     return run(engine(data_dir), result, check_iterations(iterations), check_seed(seed), gwp, schemes)
 
 
-def assess(path: str | os.PathLike, schemes: list[str] | tuple[str, ...] | None = None, gwp: str = DEFAULT_GWP,
+def assess(declaration, schemes: list[str] | tuple[str, ...] | None = None, gwp: str = DEFAULT_GWP,
            data_dir: str | os.PathLike | None = None) -> list:
-    """Every rule of the bundled schemes (or of `schemes`) judged on a declaration: Verdicts."""
+    """Every rule of the bundled schemes (or of `schemes`) judged on a declaration (a file, or the
+    result of declaration_footprint): Verdicts."""
     from greenal.standards.engine import assess as assess_plant
 
-    return assess_plant(declaration_footprint(path, data_dir), list(schemes) if schemes else None, gwp)
+    return assess_plant(_result(declaration, data_dir), list(schemes) if schemes else None, gwp)
+
+
+def _result(declaration, data_dir):
+    """A declaration's result: computed from a file path, or as given."""
+    return declaration_footprint(declaration, data_dir) if isinstance(declaration, (str, os.PathLike)) else declaration
 
 
 def assess_fleet(path: str | os.PathLike, schemes: list[str] | tuple[str, ...] | None = None) -> list:
@@ -94,16 +130,65 @@ def assess_fleet(path: str | os.PathLike, schemes: list[str] | tuple[str, ...] |
     return run(read_fleet(Path(path)), list(schemes) if schemes else None)
 
 
-def report(path: str | os.PathLike, out: str | os.PathLike, formats=("html", "pdf", "xlsx", "pact", "cbam"),
+def report(declaration, out: str | os.PathLike, formats=("html", "pdf", "xlsx", "pact", "cbam"),
            lang: str = "zh", gwp: str = DEFAULT_GWP, data_dir: str | os.PathLike | None = None,
            mc=None) -> list[Path]:
-    """Write a declaration's report, certificate, workbook, PACT JSON and CBAM data into `out`;
-    `mc`: a MonteCarloResult to include. Returns the files written."""
-    from greenal.report.render import parse_formats, write_reports
+    """Write a declaration's (a file, or the result of declaration_footprint) report, certificate,
+    workbook, PACT JSON and CBAM data into `out`; `mc`: a MonteCarloResult to include. Returns the
+    files written."""
+    from greenal.report.render import write_reports
 
-    chosen = parse_formats(formats if isinstance(formats, str) else ",".join(formats))
-    result = declaration_footprint(path, data_dir)
-    return write_reports(result, engine(data_dir), chosen, lang, Path(out), gwp, mc=mc)
+    chosen = report_formats(formats)
+    return write_reports(_result(declaration, data_dir), engine(data_dir), chosen, lang, Path(out), gwp, mc=mc)
+
+
+def report_formats(formats) -> list[str]:
+    """The report formats chosen ('html,pdf' or a sequence), checked."""
+    from greenal.report.render import parse_formats
+
+    return parse_formats(formats if isinstance(formats, str) else ",".join(formats))
+
+
+def check_output_folder(out: str | os.PathLike) -> None:
+    """A folder outputs can be written to (checked before any work; created only to write)."""
+    from greenal.report.staging import writable_folder
+
+    writable_folder(Path(out), create=False)
+
+
+def route_document(fp: Footprint, gwp: str = DEFAULT_GWP) -> dict:
+    """A route's footprint as the JSON document `greenal footprint --json` prints."""
+    import json
+
+    from greenal.report.summary import result_json
+
+    return json.loads(result_json(fp, gwp))
+
+
+def declaration_document(result, gwp: str = DEFAULT_GWP) -> dict:
+    """A declaration's location- and market-based result as a JSON-ready document."""
+    from greenal.report.summary import declaration_document as document
+
+    return document(result, gwp)
+
+
+def write_route_outputs(out: str | os.PathLike, results: dict[str, Footprint], gwp: str = DEFAULT_GWP) -> list[Path]:
+    """<route>.json per route and summary.html into `out`."""
+    from greenal.report.summary import write_outputs
+
+    return write_outputs(Path(out), results, gwp)
+
+
+def write_declaration_document(out: str | os.PathLike, result, document: dict) -> Path:
+    """The declaration's document as <declarant>-<product>-<year>.json in `out` (written whole)."""
+    import json
+
+    from greenal.files import write_atomic
+    from greenal.report.render import output_stem
+
+    path = Path(out) / f"{output_stem(result.declaration)}.json"
+    write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False, default=str))
+    return path
 
 
 def template(output: str | os.PathLike, lang: str = "zh", as_yaml: bool = False,

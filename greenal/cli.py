@@ -12,16 +12,12 @@ from collections import Counter
 from pathlib import Path
 
 import click
-import yaml
 from click.core import ParameterSource
 
 from greenal import api
+from greenal.api import CONFIDENCE, STAGES, DataDirRepaired, in_stage_order
 from greenal.errors import GreenalError, InputError
-from greenal.inventory import CONFIDENCE, STAGES, bundled_inventory, in_stage_order
-from greenal.files import write_atomic
 from greenal.registry.cli import keys, registry, verify  # certifier desk (issue 9)
-from greenal.report.staging import writable_folder
-from greenal.report.summary import declaration_document, result_json, write_outputs
 
 GWP_CHOICES = ("sar", "ar4", "ar5", "ar6")
 
@@ -62,18 +58,14 @@ def _mc_args(mc, seed):
     """(iterations, seed) from --mc/--seed, checked before anything is computed; None without --mc."""
     if mc is None:
         return None
-    from greenal.uncertainty import check_iterations, check_seed
-
-    return check_iterations(mc), check_seed(seed)
+    return api.check_monte_carlo(mc, seed)
 
 
 def _monte_carlo(ctx, result, args, gwp: str, schemes=None):
     """The Monte Carlo of a declaration's result, or None without --mc."""
     if args is None:
         return None
-    from greenal.uncertainty import monte_carlo
-
-    return monte_carlo(api.engine(ctx.obj["data_dir"]), result, args[0], args[1], gwp, schemes)
+    return api.monte_carlo(result, args[0], args[1], gwp, schemes, ctx.obj["data_dir"])
 
 
 def _render_mc(d: dict) -> str:
@@ -177,14 +169,14 @@ def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str,
     if declaration and ctx.get_parameter_source("route") is not ParameterSource.DEFAULT:
         raise InputError("command line", "--route", route, "either a declaration file or --route, not both")
     if out:
-        writable_folder(Path(out), create=False)  # before any work; created only to write
+        api.check_output_folder(out)  # before any work; created only to write
     mc_args = _mc_args(mc, seed)
     if mc is not None and not declaration:
         raise InputError("command line", "--mc", mc, "a DECLARATION file (Monte Carlo runs on a declaration)")
     if declaration:
         with _progress("greenal: computing (the first run builds the Brightway project)…"):
             result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
-        document = declaration_document(result, gwp)
+        document = api.declaration_document(result, gwp)
         mc_result = _monte_carlo(ctx, result, mc_args, gwp)
         if mc_result:
             document["monte_carlo"] = mc_result.to_dict()
@@ -193,23 +185,20 @@ def footprint(ctx: click.Context, declaration: str | None, route: str, gwp: str,
                    + ("\n" + _render_mc(document["monte_carlo"]) if mc_result else ""),
                    color=_rich() or None)
         if out:
-            from greenal.report.render import output_stem
-
-            path = Path(out) / f"{output_stem(result.declaration)}.json"
-            write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False, default=str))
+            path = api.write_declaration_document(out, result, document)
             click.echo(f"wrote {path}", err=as_json)
         return
     codes = list(api.routes()) if route == "all" else [route]
     with _progress("greenal: computing (the first run builds the Brightway project)…"):
         results = {code: api.footprint(code, ctx.obj["data_dir"]) for code in codes}
     if as_json:
-        documents = [json.loads(result_json(fp, gwp)) for fp in results.values()]
+        documents = [api.route_document(fp, gwp) for fp in results.values()]
         click.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
     else:
         for code, fp in results.items():
             click.echo(_render(code, fp, gwp), color=_rich() or None)
     if out:
-        for path in write_outputs(Path(out), results, gwp):
+        for path in api.write_route_outputs(out, results, gwp):
             click.echo(f"wrote {path}", err=as_json)
 
 
@@ -270,24 +259,11 @@ def _render_declaration(d: dict) -> str:
 def template(output: str, lang: str, as_yaml: bool, source: str | None, force: bool) -> None:
     """Write a declaration questionnaire (.xlsx) or its YAML form to OUTPUT (an existing file
     only with --force)."""
-    from greenal.declaration.excel import write_workbook
-    from greenal.declaration.yaml_io import yaml_template
-
     if (Path(output).exists() or Path(output).is_symlink()) and not force:
         raise InputError("command line", "OUTPUT", output, "a file that does not exist yet (or --force to replace it)")
-    if Path(output).is_dir():
-        raise InputError("command line", "OUTPUT", output, "a file name (this is a folder)")
-    declaration = api.read_declaration(source) if source else None
-    if as_yaml:
-        if declaration:
-            text = yaml.safe_dump(declaration.to_mapping(), allow_unicode=True, sort_keys=False)
-        else:
-            text = yaml_template(lang)
-        write_atomic(Path(output), text)
-    else:
-        if not output.lower().endswith(".xlsx"):
-            raise InputError("command line", "OUTPUT", output, "a file name ending in .xlsx (or use --yaml)")
-        write_workbook(Path(output), lang, declaration)
+    if not as_yaml and not Path(output).is_dir() and not output.lower().endswith(".xlsx"):
+        raise InputError("command line", "OUTPUT", output, "a file name ending in .xlsx (or use --yaml)")
+    api.template(output, lang, as_yaml, source, force)
     click.echo(f"wrote {output}")
 
 
@@ -314,9 +290,6 @@ def _number(value, unit: str = "", signed: bool = False) -> str:
 def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, scheme_codes: tuple, gwp: str,
            lang: str, as_json: bool, mc: str | None, seed: str) -> None:
     """Check a DECLARATION (or --fleet) against every rule of the bundled schemes."""
-    from greenal.standards.engine import assess as assess_plant
-    from greenal.standards.fleet import assess_fleet, read_fleet
-
     if bool(declaration) == bool(fleet_file):
         raise InputError("command line", "DECLARATION / --fleet", declaration or fleet_file,
                          "either a declaration file or --fleet FILE")
@@ -326,12 +299,12 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
                          "a DECLARATION file (Monte Carlo runs on a declaration, not --fleet)")
     mc_result = None
     if fleet_file:
-        verdicts = assess_fleet(read_fleet(Path(fleet_file)), list(scheme_codes) or None)
+        verdicts = api.assess_fleet(fleet_file, scheme_codes)
     else:
         assert declaration  # one of the two, checked above
         with _progress("greenal: computing (the first run builds the Brightway project)…"):
             result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
-        verdicts = assess_plant(result, list(scheme_codes) or None, gwp)
+        verdicts = api.assess(result, scheme_codes, gwp)
         mc_result = _monte_carlo(ctx, result, mc_args, gwp, list(scheme_codes) or None)
     if as_json:
         rows = [v.to_dict() for v in verdicts]
@@ -350,18 +323,14 @@ def assess(ctx: click.Context, declaration: str | None, fleet_file: str | None, 
 
 
 def _VERDICT_WORD(lang: str, verdict: str) -> str:
-    from greenal.report.i18n import translator
-
-    return translator(lang)("verdict_" + verdict)
+    return api.translator(lang)("verdict_" + verdict)
 
 
 def _verdict_table(verdicts: list[dict], lang: str) -> tuple[list[str], list[list], str]:
     """Headers and rows of the verdict table (full titles) and each rule's clause, source and note,
     wrapped to 100 columns; words from the message catalogue in `lang` (rule ids, units and
     citations as written)."""
-    from greenal.report.i18n import translator
-
-    t = translator(lang)
+    t = api.translator(lang)
     rows = []
     for d in verdicts:
         verdict = t("verdict_" + d["verdict"]) + (f" ({t.term('grade', d['grade'])})" if d["grade"] else "")
@@ -392,15 +361,13 @@ def _verdict_table(verdicts: list[dict], lang: str) -> tuple[list[str], list[lis
 def report(ctx: click.Context, declaration: str, formats: str, lang: str, gwp: str, out: str, mc: str | None,
            seed: str) -> None:
     """Write the footprint report, the certificate, the Excel workbook, PACT JSON and CBAM data."""
-    from greenal.report.render import parse_formats, write_reports
-
-    chosen = parse_formats(formats)
+    chosen = api.report_formats(formats)
     mc_args = _mc_args(mc, seed)
     with _progress("greenal: computing (the first run builds the Brightway project)…"):
         result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
     mc_result = _monte_carlo(ctx, result, mc_args, gwp)
     with _progress(f"greenal: rendering {', '.join(chosen)}…"):
-        written = write_reports(result, api.engine(ctx.obj["data_dir"]), chosen, lang, Path(out), gwp, mc=mc_result)
+        written = api.report(result, out, chosen, lang, gwp, ctx.obj["data_dir"], mc=mc_result)
     for path in written:
         click.echo(f"wrote {path}")
 
@@ -408,9 +375,7 @@ def report(ctx: click.Context, declaration: str, formats: str, lang: str, gwp: s
 @main.command()
 def schemes() -> None:
     """List every scheme and rule with its source document and effective date."""
-    from greenal.standards.engine import schemes as all_schemes
-
-    for scheme in all_schemes().values():
+    for scheme in api.schemes().values():
         click.echo(f"{scheme.code}: {scheme.name['en']} / {scheme.name['zh']}")
         click.echo(f"  {scheme.document}; effective {scheme.effective}")
         for r in scheme.rules:
@@ -476,7 +441,7 @@ def routes() -> None:
 @click.option("--sources", "show_sources", is_flag=True, help="Print every exchange with its full citation.")
 def inventories(stage: str | None, confidence: str | None, show_sources: bool) -> None:
     """List the bundled process inventories with their sources and confidence."""
-    inventory = bundled_inventory()
+    inventory = api.inventory()
     for p in inventory.processes.values():
         if stage and (p.stage or "background") != stage:
             continue
@@ -494,8 +459,6 @@ def inventories(stage: str | None, confidence: str | None, show_sources: bool) -
 
 def _show_note(message, category, filename, lineno, file=None, line=None) -> None:
     """greenal's own warnings (e.g. a repaired data directory) as one 'note:' line on stderr."""
-    from greenal.lca.bw import DataDirRepaired
-
     if issubclass(category, DataDirRepaired):
         click.echo(f"note: {message}", err=True)
     else:

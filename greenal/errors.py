@@ -64,3 +64,8 @@ def yaml_error(file: str, exc, kind: type[_Located] = InputError) -> _Located:
     mark = getattr(exc, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
     return kind(file, where, getattr(exc, "problem", None) or str(exc), "valid YAML")
+
+
+class DataDirRepaired(UserWarning):
+    """A warning, not an error: the data directory was damaged and has been rebuilt (the message
+    says what was wrong). The command line shows it as a note; the library never prints."""

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from greenal.errors import InputError
+from greenal.errors import DataDirRepaired, InputError
 from greenal.inventory import Inventory
 
 try:
@@ -44,10 +44,6 @@ BIOSPHERE_DB = "greenal-biosphere"
 TECHNOSPHERE_DB = "greenal-inventories"
 MARKER = "greenal-build.json"
 LOCK = "greenal.lock"
-
-
-class DataDirRepaired(UserWarning):
-    """The data directory was damaged and has been rebuilt (the message says what was wrong)."""
 
 
 @contextlib.contextmanager
