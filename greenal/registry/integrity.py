@@ -15,7 +15,7 @@ from greenal.registry import signing
 from greenal.registry.canonical import canonical, sha256_hex
 from greenal.registry.models import TABLES, TRACKED, AuditEntry, Certificate, SigningKey
 from greenal.registry.audit import GENESIS, entry_hash, row_hash
-from greenal.registry.service import _engine
+from greenal.registry.service import ready_engine
 
 FORMAT = "greenal-registry-export"
 
@@ -92,7 +92,7 @@ def check(db=None, data_dir=None, head: str | None = None) -> dict:
                                 f"the recorded head {expected[1][:16]}… was: the log was cut back or rewritten")
         return {"audit_entries": last.id if last else 0, "head": f"{last.id}:{last.hash}" if last else "0:" + GENESIS,
                 "problems": problems}
-    return regdb.transaction(_engine(db, data_dir), work)
+    return regdb.transaction(ready_engine(db, data_dir), work)
 
 
 def _encode(value):
@@ -112,7 +112,7 @@ def export(path, db=None, data_dir=None) -> dict:
                 row = {c.key: _encode(getattr(obj, c.key)) for c in model.__table__.columns}
                 lines.append(json.dumps({"table": model.__tablename__, "row": row}, sort_keys=True, ensure_ascii=False))
         return lines
-    lines = regdb.transaction(_engine(db, data_dir), work)
+    lines = regdb.transaction(ready_engine(db, data_dir), work)
     with atomic_target(Path(path)) as tmp:
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return {"path": str(path), "rows": len(lines) - 1}
@@ -146,7 +146,7 @@ def import_(path, db=None, data_dir=None) -> dict:
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             raise InputError(str(path), f"line {number}", line[:60], "one exported row as JSON") from None
         rows.append((model, values))
-    engine = _engine(db, data_dir)
+    engine = ready_engine(db, data_dir)
 
     def work(session):
         for model in TABLES:

@@ -164,13 +164,13 @@ def _stored(number: str, db, data_dir) -> tuple[bytes, str]:
 
     from greenal.registry import db as regdb
     from greenal.registry.models import Certificate, DeclarationVersion
-    from greenal.registry.service import _engine
+    from greenal.registry.service import ready_engine
 
     def work(session):
         cert = session.execute(select(Certificate).where(Certificate.number == number)).scalar_one()
         version = session.get(DeclarationVersion, cert.version_id)
         return version.content, version.file_name
-    return regdb.transaction(_engine(db, data_dir), work)
+    return regdb.transaction(ready_engine(db, data_dir), work)
 
 
 def certificate_report(document: dict, raw: bytes, content: bytes, data_dir=None, base: str | None = None) -> dict:
@@ -178,7 +178,7 @@ def certificate_report(document: dict, raw: bytes, content: bytes, data_dir=None
     certificate's number and verification slot. Refused when the installed data no longer give
     the signed results: the printed page must show what was signed."""
     from greenal import api
-    from greenal.registry.submission import _as_file, compute
+    from greenal.registry.submission import as_file, compute
     from greenal.registry.verify import differences
     from greenal.report import data
     from greenal.standards.engine import assess
@@ -191,7 +191,7 @@ def certificate_report(document: dict, raw: bytes, content: bytes, data_dir=None
         raise InputError("registry", f"certificate {document['number']}", found[0],
                          f"the signed results from the installed data (data version {document['data_version']})")
     engine = api.engine(data_dir)
-    with _as_file(content, file_name) as path:
+    with as_file(content, file_name) as path:
         result = api.declaration_footprint(path, data_dir)
         report = data.build(result, assess(result, gwp=gwp), engine, gwp)
     report["certificate_number"] = document["number"]

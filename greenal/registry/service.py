@@ -35,7 +35,8 @@ def init(db=None, data_dir=None) -> str:
     return regdb.shown(str(engine.url))
 
 
-def _engine(db, data_dir):
+def ready_engine(db, data_dir):
+    """The registry at `db` (or the default in `data_dir`), checked to be at the current schema."""
     return regdb.ready(regdb.open_engine(db, data_dir))
 
 
@@ -54,10 +55,10 @@ def add_organisation(name: str, kind: str, uscc: str | None = None, db=None, dat
         session.add(org)
         log(session, actor_name(actor), "organisation", org)
         return {"id": org.id, "name": name, "kind": kind, "uscc": uscc}
-    return regdb.transaction(_engine(db, data_dir), work)
+    return regdb.transaction(ready_engine(db, data_dir), work)
 
 
-def _organisation(session, name: str) -> Organisation:
+def organisation_row(session, name: str) -> Organisation:
     org = session.execute(select(Organisation).where(
         (Organisation.name == name) | (Organisation.uscc == name))).scalar_one_or_none()
     if org is None:
@@ -69,7 +70,7 @@ def add_key(public_key_file, organisation: str, user: str, db=None, data_dir=Non
     public = signing.read_public(public_key_file)
 
     def work(session):
-        org = _organisation(session, organisation)
+        org = organisation_row(session, organisation)
         if org.kind != "verifier":
             raise InputError("registry", "--org", organisation, "a verifier organisation (keys sign certificates)")
         if session.execute(select(SigningKey).where(SigningKey.public_key_hex == public)).scalar_one_or_none():
@@ -84,7 +85,7 @@ def add_key(public_key_file, organisation: str, user: str, db=None, data_dir=Non
         session.add(key)
         log(session, actor_name(actor), "key", key)
         return {"key_id": key.key_id, "organisation": org.name, "user": user}
-    return regdb.transaction(_engine(db, data_dir), work)
+    return regdb.transaction(ready_engine(db, data_dir), work)
 
 
 # ---------------------------------------------------------------- submit
@@ -177,7 +178,7 @@ def record(engine, sub: Submission, actor: str | None = None) -> dict:
 
 
 def submit(path, db=None, data_dir=None, gwp: str = "ar6", evidence: dict | None = None, actor=None) -> dict:
-    engine = _engine(db, data_dir)
+    engine = ready_engine(db, data_dir)
     return record(engine, prepare(path, data_dir, gwp, evidence), actor)
 
 
@@ -211,7 +212,7 @@ def _declaration(session, declaration_id) -> Declaration:
 
 
 def _read(db, data_dir, work):
-    return regdb.transaction(_engine(db, data_dir), work)
+    return regdb.transaction(ready_engine(db, data_dir), work)
 
 
 def list_declarations(db=None, data_dir=None, status: str | None = None) -> list[dict]:
@@ -371,7 +372,7 @@ def approve(declaration_id, key_path, db=None, data_dir=None, valid_days: int = 
         hooks["before_commit"]()
         return {"declaration": d.id, "certificate": cert.number, "verifier": verifier_org.name,
                 "valid_until": cert.valid_until}
-    return regdb.transaction(_engine(db, data_dir), work)
+    return regdb.transaction(ready_engine(db, data_dir), work)
 
 
 def reject(declaration_id, reason: str, db=None, data_dir=None, actor=None) -> dict:
@@ -388,7 +389,7 @@ def reject(declaration_id, reason: str, db=None, data_dir=None, actor=None) -> d
             session.delete(c)  # a rejected declaration counts no certificate
             log(session, actor_name(actor), "release claim", c, deleted=True)
         return {"declaration": d.id, "status": d.status}
-    return regdb.transaction(_engine(db, data_dir), work)
+    return regdb.transaction(ready_engine(db, data_dir), work)
 
 
 def issue(declaration_id, db=None, data_dir=None, out=None, actor=None) -> dict:
@@ -410,7 +411,7 @@ def issue(declaration_id, db=None, data_dir=None, out=None, actor=None) -> dict:
         hooks["before_commit"]()
         return {"certificate": cert.number, "status": cert.status, "verification_code": cert.verification_code,
                 "document": cert.document}
-    issued = regdb.transaction(_engine(db, data_dir), work)
+    issued = regdb.transaction(ready_engine(db, data_dir), work)
     if out:
         with atomic_target(Path(out)) as tmp:
             tmp.write_bytes(issued["document"])
@@ -434,4 +435,4 @@ def revoke(number: str, reason: str, db=None, data_dir=None, actor=None) -> dict
         session.add(rev)
         log(session, actor_name(actor), "revoke", rev)
         return {"certificate": number, "status": "revoked", "reason": rev.reason}
-    return regdb.transaction(_engine(db, data_dir), work)
+    return regdb.transaction(ready_engine(db, data_dir), work)

@@ -75,7 +75,7 @@ ELECTRICITY_KEYS = ("site_kwh_per_t", "consumption_mwh", "grid_mwh", "null_power
 
 
 @contextlib.contextmanager
-def _as_file(content: bytes, file_name: str):
+def as_file(content: bytes, file_name: str):
     """The bytes as a file of the same name for the readers; errors name the original file."""
     with tempfile.TemporaryDirectory(prefix="greenal-registry-") as tmp:
         path = Path(tmp) / Path(file_name).name
@@ -95,7 +95,7 @@ def compute(content: bytes, file_name: str, data_dir=None, gwp: str = "ar6"):
     from greenal.report.summary import declaration_document
     from greenal.standards.engine import assess
 
-    with _as_file(content, file_name) as path:
+    with as_file(content, file_name) as path:
         declaration = api.read_declaration(path)
         result = api.declaration_footprint(path, data_dir)
         verdicts = [v.to_dict() for v in assess(result, None, gwp)]
@@ -136,5 +136,5 @@ def parse_bytes(content: bytes, file_name: str):
     """The Declaration object of stored bytes."""
     from greenal import api
 
-    with _as_file(content, file_name) as path:
+    with as_file(content, file_name) as path:
         return api.read_declaration(path)

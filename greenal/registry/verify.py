@@ -14,7 +14,7 @@ from greenal.registry import db as regdb
 from greenal.registry import pdfdoc, signing
 from greenal.registry.canonical import canonical, sha256_hex
 from greenal.registry.models import Certificate, DeclarationVersion, Organisation, Revocation, SigningKey, User
-from greenal.registry.service import CERTIFICATE_TYPE, _engine, verification_code
+from greenal.registry.service import CERTIFICATE_TYPE, ready_engine, verification_code
 from greenal.registry.submission import compute, read_input
 
 REQUIRED = ("type", "format", "number", "claim", "declaration", "toolkit_version", "data_version", "gwp", "results",
@@ -102,7 +102,7 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
                    f"verification code {code} and the signed {signed} of its embedded document" if not missing else
                    f"the PDF's page does not show the {' and the '.join(missing)} of its embedded signed document"):
             return out
-    engine = _engine(db, data_dir)
+    engine = ready_engine(db, data_dir)
 
     def lookup(session):
         key = session.execute(select(SigningKey).where(SigningKey.public_key_hex == public)).scalar_one_or_none()

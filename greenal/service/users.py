@@ -15,7 +15,7 @@ from greenal.errors import InputError
 from greenal.registry import db as regdb
 from greenal.registry.audit import actor_name, log, now
 from greenal.registry.models import Organisation, ServiceSetting, User
-from greenal.registry.service import _engine, _organisation
+from greenal.registry.service import ready_engine, organisation_row
 from greenal.service.sessions import logout_setting
 
 ROLES = ("producer", "verifier", "admin")
@@ -78,7 +78,7 @@ def add_user(organisation: str, name: str, password: str, role: str, db=None, da
     hashed = hash_password(password)
 
     def work(session):
-        org = _organisation(session, organisation)
+        org = organisation_row(session, organisation)
         if org.kind not in ROLE_KINDS[role]:
             raise InputError("command line", "--role", role, f"a role for a {org.kind} organisation: "
                              f"{', '.join(r for r in ROLES if org.kind in ROLE_KINDS[r])}")
@@ -91,7 +91,7 @@ def add_user(organisation: str, name: str, password: str, role: str, db=None, da
         person.password_hash, person.role = hashed, role
         log(session, actor_name(actor), "user" if created else "user password", person)
         return {"id": person.id, "organisation": org.name, "name": name, "role": role, "created": created}
-    return regdb.transaction(_engine(db, data_dir), work)
+    return regdb.transaction(ready_engine(db, data_dir), work)
 
 
 def _as_dict(user: User, org: Organisation) -> dict:

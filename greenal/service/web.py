@@ -42,7 +42,7 @@ from greenal.registry.canonical import canonical
 from greenal.registry.service import DEFAULT_VALID_DAYS, row_id
 from greenal.registry.models import (Certificate, Declaration, DeclarationVersion, Organisation, Revocation,
                                      SigningKey, User)
-from greenal.registry.submission import MAX_INPUT_BYTES, _as_file, compute, prepare
+from greenal.registry.submission import MAX_INPUT_BYTES, as_file, compute, prepare
 from greenal.report import html
 from greenal.report.i18n import LANGS, translator
 from greenal.service.publish import publish_certificates
@@ -324,12 +324,11 @@ def check_upload(content: bytes, file_name: str, gwp: str, data_dir) -> dict:
 def render_download(content: bytes, file_name: str, kind: str, lang: str, gwp: str, data_dir) -> tuple[bytes, str, str]:
     """(bytes, file name, media type) of one report format of a declaration file's bytes."""
     from greenal import api
-    from greenal.report.render import write_reports
 
     fmt, ending, media = DOWNLOADS[kind]
-    with tempfile.TemporaryDirectory(prefix="greenal-web-") as out, _as_file(content, file_name) as path, COMPUTE_LOCK:
+    with tempfile.TemporaryDirectory(prefix="greenal-web-") as out, as_file(content, file_name) as path, COMPUTE_LOCK:
         result = api.declaration_footprint(path, data_dir)
-        written = write_reports(result, api.engine(data_dir), [fmt], lang, Path(out), gwp)
+        written = api.report(result, out, [fmt], lang, gwp, data_dir)
         chosen = [p for p in written if p.name.endswith(ending)]
         return chosen[0].read_bytes(), chosen[0].name, media
 
@@ -638,7 +637,7 @@ def _submit(v: Visit, content: bytes, name: str, gwp: str, evidence: str = "") -
     user = need(v, "producer", "admin")
     request = v.request
     try:
-        with _as_file(content, name) as path, COMPUTE_LOCK:
+        with as_file(content, name) as path, COMPUTE_LOCK:
             sub = prepare(path, _data_dir(request), gwp, evidence_lines(evidence))
         if not user["uscc"] or sub.declarant["uscc"] != user["uscc"]:
             raise InputError(name, "declarant.uscc", sub.declarant["uscc"],
