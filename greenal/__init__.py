@@ -11,8 +11,9 @@ import importlib
 from greenal.errors import DataError, GreenalError, InputError, MissingTool, RegistryError, StandardsError
 
 _API = ("DEFAULT_GWP", "assess", "assess_fleet", "declaration_footprint", "engine", "export", "export_brightway",
-        "export_olca", "footprint", "monte_carlo", "processes", "product_footprint", "read_declaration", "report",
-        "routes", "schema", "shipments", "template")
+        "export_olca", "footprint", "monte_carlo", "processes", "product_footprint", "read_declaration",
+        "routes", "schema", "shipments", "template")  # not `report`: greenal.report is the renderers' package;
+# write reports with greenal.api.report
 _RESULTS = ("BrightwayExport", "Declaration", "DeclarationResult", "Footprint", "Foreground", "MonteCarloResult",
             "OlcaExport", "Verdict")
 
