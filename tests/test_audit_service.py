@@ -81,6 +81,32 @@ def test_the_same_serials_under_another_scheme_name_are_a_double_claim(tmp_path,
     assert len(registry.list_declarations(db=db)) == 1
 
 
+def test_the_same_serials_with_other_zero_padding_are_a_double_claim(tmp_path, data_dir):
+    """Another organisation writing the first declaration's serials GEC…-000001 as GEC…-1 (the
+    running number padded otherwise, count unchanged) is refused, naming the first claim."""
+    import yaml
+
+    db = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    registry.init(db)
+    original = web_tests.EXAMPLES / "yunnan-hydro-smelter.yaml"
+    data = yaml.safe_load(original.read_text(encoding="utf-8"))
+    first_cert = data["electricity"]["certificates"][0]
+    mwh = first_cert["mwh"]
+    for c in data["electricity"]["certificates"]:
+        c["serial_from"], c["serial_to"] = "GEC-2024-YN-0000000001", f"GEC-2024-YN-{c['mwh']:010d}"
+        break
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    first = registry.submit(mine, db=db, data_dir=data_dir)
+    first_cert["serial_from"], first_cert["serial_to"] = "GEC-2024-YN-1", f"GEC-2024-YN-{mwh}"
+    data["declarant"]["uscc"] = "91530000MA6N9QQQ9X"
+    data["declarant"]["name"] = "Other Smelter Co"
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(InputError, match=f"already claimed by .*declaration {first['declaration']}"):
+        registry.submit(other, db=db, data_dir=data_dir)
+
+
 def test_a_log_cut_back_with_its_rows_is_caught_against_a_recorded_head(tmp_path):
     """Deleting the newest rows together with their audit entries leaves a chain that is intact
     as far as it goes: only a head recorded outside the database shows the cut. `check`

@@ -140,6 +140,32 @@ def test_serials_written_differently_are_the_same_certificate(engine):
     assert "EAC-2" in str(caught.value) and "'a'" in str(caught.value)
 
 
+def test_serials_with_other_zero_padding_in_their_last_group_are_the_same_certificate(engine):
+    """GEC-2024-000001 and GEC-2024-001 name one certificate: written with separators, the last
+    group is the running number whatever its padding (dropping separators alone would read
+    2024000001 and 2024001, two numbers, and let one certificate be claimed twice)."""
+    a = {**cert(100, cid="a"), "serial_from": "GEC-2024-000001", "serial_to": "GEC-2024-000100"}
+    b = {**cert(100, cid="b"), "serial_from": "GEC-2024-051", "serial_to": "GEC-2024-150"}
+    with pytest.raises(InputError) as caught:
+        declaration_footprint(engine, declaration(electricity__certificates=[a, b]))
+    assert "EAC-2" in str(caught.value) and "'a'" in str(caught.value)
+    c = {**cert(100, cid="c"), "serial_from": "GEC-2024-000101", "serial_to": "GEC-2024-000200"}
+    from greenal.model.electricity import check_certificates
+
+    check_certificates(declaration(electricity__certificates=[a, c]))  # the next hundred: no overlap
+
+
+def test_serial_readings_by_hand():
+    from greenal.model.electricity import serial_ranges_overlap, serial_readings
+
+    assert serial_readings("GEC-2024-000001", "GEC-2024-000100") == [("GEC", 2024000001, 2024000100),
+                                                                     ("GEC2024", 1, 100)]
+    assert serial_readings("GEC2024000001", None) == [("GEC", 2024000001, 2024000001)]
+    assert serial_ranges_overlap(serial_readings("GEC2024000050", None),  # separators dropped: one number
+                                 serial_readings("GEC-2024-000001", "GEC-2024-000100"))
+    assert not serial_ranges_overlap(serial_readings("GEC-2024-2", None), serial_readings("GEC-2025-2", None))
+
+
 def test_the_registry_compares_serials_as_the_declaration_rule_does():
     """One normalisation for EAC-2 and the registry's no-double-claim check."""
     from greenal.registry import serials

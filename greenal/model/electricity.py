@@ -296,6 +296,35 @@ def normalised_serial(text: str) -> tuple[str, int] | None:
     return match["prefix"], int(match["number"])
 
 
+def _grouped_serial(text: str) -> tuple[str, int] | None:
+    """The reading of a serial written with separators in which the running number is its last
+    group: GEC-2024-000001 -> ('GEC2024', 1), so that GEC-2024-001 is the same certificate."""
+    text = unicodedata.normalize("NFKC", text)
+    parts = SERIAL_SEPARATORS.split(text.strip().upper()) if text.isascii() else []
+    if len(parts) < 2 or not parts[-1].isdigit() or len(parts[-1].lstrip("0")) > SERIAL_DIGITS:
+        return None
+    return "".join(parts[:-1]), int(parts[-1])
+
+
+def serial_readings(serial_from: str, serial_to: str | None) -> list[tuple[str, int, int]]:
+    """(prefix, first, last) of a serial range in each way it can be read: separators dropped
+    (GEC-2024-000001 == GEC2024000001) and, when written with separators, the last group as the
+    running number (GEC-2024-000001 == GEC-2024-001). Two ranges are the same certificates if any
+    readings share a prefix and overlap. Empty when the range cannot be read at all."""
+    readings = []
+    for read in (normalised_serial, _grouped_serial):
+        first, last = read(serial_from), read(serial_to or serial_from)
+        if first and last and first[0] == last[0] and last[1] >= first[1]:
+            readings.append((first[0], first[1], last[1]))
+        elif read is normalised_serial:
+            return []
+    return readings
+
+
+def serial_ranges_overlap(a: list[tuple[str, int, int]], b: list[tuple[str, int, int]]) -> bool:
+    return any(pa == pb and lo_a <= hi_b and lo_b <= hi_a for pa, lo_a, hi_a in a for pb, lo_b, hi_b in b)
+
+
 def _serial_range(cert: Certificate, i: int, decl: Declaration) -> tuple[str, int, int]:
     first = normalised_serial(cert.serial_from)
     last = normalised_serial(cert.serial_to or cert.serial_from)
@@ -343,16 +372,18 @@ def _check_ids(decl: Declaration) -> None:
 def check_certificates(decl: Declaration) -> None:
     """Refuse certificates that break a rule on their own; each message names the rule and its source."""
     _check_ids(decl)
-    seen: dict[str, list[tuple[int, int, str]]] = {}
+    # certificates by the prefix of their first reading: readings that can match share it
+    seen: dict[str, list[tuple[list[tuple[str, int, int]], str]]] = {}
     chinese_site = decl.country == "CN"
     for i, cert in enumerate(decl.certificates):
         prefix, low, high = _serial_range(cert, i, decl)
-        for other_low, other_high, other_id in seen.get(prefix, []):
-            if low <= other_high and other_low <= high:
+        readings = serial_readings(cert.serial_from, cert.serial_to)
+        for other, other_id in seen.get(prefix, []):
+            if serial_ranges_overlap(readings, other):
                 raise InputError(decl.file, decl.locate("electricity", "certificates", i, "serial_from"),
                                  f"{cert.serial_from} .. {cert.serial_to or cert.serial_from}",
                                  f"serials not already claimed by certificate {other_id!r}", rule_text("EAC-2"))
-        seen.setdefault(prefix, []).append((low, high, cert.id))
+        seen.setdefault(prefix, []).append((readings, cert.id))
         if high - low + 1 != cert.mwh:
             raise InputError(decl.file, decl.locate("electricity", "certificates", i, "mwh"), cert.mwh,
                              f"{high - low + 1} MWh, the number of certificates in the serial range",

@@ -16,6 +16,7 @@ from greenal.registry import review as checks
 from greenal.registry import signing
 from greenal.registry.audit import actor_name, log, now
 from greenal.registry.canonical import canonical, sha256_hex
+from greenal.model.electricity import serial_ranges_overlap, serial_readings
 from greenal.registry.models import (Certificate, Claim, Declaration, DeclarationVersion, Organisation, Revocation,
                                      SigningKey, User)
 from greenal.registry.submission import Submission, parse_bytes, prepare
@@ -96,14 +97,18 @@ def _earlier_claim(session, declaration_id: int, claim: dict):
     Serials are compared whatever the scheme named, as EAC-2 does within one declaration: a
     green-power-trade certificate is a GEC with the same code (the national GEC system issues it
     and moves it to the buyer), so the scheme name must not make one certificate two."""
+    # Every claim whose first reading has the same prefix (a range written with separators and the
+    # same range written with other zero padding share it), then compared in each reading.
+    readings = serial_readings(claim["serial_from"], claim["serial_to"])
     q = (select(Claim, Declaration, Organisation)
          .join(Declaration, Claim.declaration_id == Declaration.id)
          .join(Organisation, Declaration.organisation_id == Organisation.id)
-         .where(Claim.prefix == claim["prefix"],
-                Claim.number_from <= claim["number_to"], Claim.number_to >= claim["number_from"],
-                Claim.declaration_id != declaration_id)
-         .order_by(Claim.id).limit(1))
-    return session.execute(q).first()
+         .where(Claim.prefix == claim["prefix"], Claim.declaration_id != declaration_id)
+         .order_by(Claim.id))
+    for row in session.execute(q):
+        if serial_ranges_overlap(readings, serial_readings(row[0].serial_from, row[0].serial_to)):
+            return row
+    return None
 
 
 def record(engine, sub: Submission, actor: str | None = None) -> dict:
