@@ -1,3 +1,4 @@
+import shutil
 import signal
 import socket
 import sys
@@ -120,3 +121,21 @@ def potline_declaration(ac_kwh_per_t: float, output_t: float, grid: str, **chang
             node = node[key]
         node[last] = value
     return parse(data, "test.yaml", lambda p: ".".join(map(str, p)))
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    """A copy of the bundled inventories/ and methods/ in tmp_path, and edit(relative, old, new)
+    replacing the first `old` in one of its files; returns (inventories, methods, line edited)."""
+    root = Path(__file__).resolve().parents[1]
+    inv, meth = tmp_path / "inventories", tmp_path / "methods"
+    shutil.copytree(root / "inventories", inv)
+    shutil.copytree(root / "methods", meth)
+
+    def edit(relative: str, old: str, new: str):
+        path = tmp_path / relative
+        text = path.read_text(encoding="utf-8")
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return inv, meth, text[:text.index(old)].count("\n") + 1
+    return edit

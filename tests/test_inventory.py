@@ -1,6 +1,5 @@
 """Every bundled number has a unit, a source and a confidence tag; processes balance; bad data
 files give a message naming the file, the field, the value and what was expected."""
-import shutil
 from pathlib import Path
 
 import pytest
@@ -92,21 +91,6 @@ def test_gwp_values_match_openclimatedata_package(inventory):
 
 # --- bad data files -----------------------------------------------------------------------------
 
-@pytest.fixture
-def broken_copy(tmp_path):
-    inv, meth = tmp_path / "inventories", tmp_path / "methods"
-    shutil.copytree(ROOT / "inventories", inv)
-    shutil.copytree(ROOT / "methods", meth)
-
-    def edit(relative: str, old: str, new: str):
-        path = tmp_path / relative
-        text = path.read_text(encoding="utf-8")
-        assert old in text
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-        return inv, meth
-    return edit
-
-
 @pytest.mark.parametrize("relative, old, new, where, value, expected", [
     ("inventories/casting/ingot-global.yaml", "electricity-grid-world-2021, amount: 53, unit: kWh",
      "electricity-grid-world-2021, amount: 0.053, unit: MWh", "exchanges[4].unit", "MWh", "one of"),
@@ -123,8 +107,8 @@ def broken_copy(tmp_path):
     ("inventories/fuels/coal-burned.yaml", 'formula: "1.5 / 1e6"', 'formula: "-1.5 / 1e6"',
      "exchanges[3].amount", "-1.5e-06", "a finite number >= 0"),
 ])
-def test_bad_inventory_file_names_file_field_value_expected(broken_copy, relative, old, new, where, value, expected):
-    inv, meth = broken_copy(relative, old, new)
+def test_bad_inventory_file_names_file_field_value_expected(data_copy, relative, old, new, where, value, expected):
+    inv, meth, _ = data_copy(relative, old, new)
     with pytest.raises(DataError) as caught:
         load_inventory(inv, meth)
     message = str(caught.value)
@@ -133,8 +117,8 @@ def test_bad_inventory_file_names_file_field_value_expected(broken_copy, relativ
     assert value in message and expected in message
 
 
-def test_bad_yaml_gives_line(broken_copy):
-    inv, meth = broken_copy("inventories/casting/ingot-global.yaml", "exchanges:", "exchanges: [")
+def test_bad_yaml_gives_line(data_copy):
+    inv, meth, _ = data_copy("inventories/casting/ingot-global.yaml", "exchanges:", "exchanges: [")
     with pytest.raises(DataError) as caught:
         load_inventory(inv, meth)
     assert "ingot-global.yaml" in caught.value.file and "line" in caught.value.where

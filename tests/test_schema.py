@@ -3,7 +3,6 @@ a wrong type or an unknown field is refused naming file, field and line, and `gr
 prints a valid Draft 2020-12 schema that accepts the bundled examples and refuses a broken one."""
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -52,23 +51,8 @@ def test_every_bundled_example_declaration_validates(path):
 
 # --- wrong types and unknown fields: file, field and line --------------------------------------------
 
-@pytest.fixture
-def inventory_copy(tmp_path):
-    inv, meth = tmp_path / "inventories", tmp_path / "methods"
-    shutil.copytree(ROOT / "inventories", inv)
-    shutil.copytree(ROOT / "methods", meth)
-
-    def edit(relative: str, old: str, new: str):
-        path = tmp_path / relative
-        text = path.read_text(encoding="utf-8")
-        assert old in text, old
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-        return inv, meth, text[:text.index(old)].count("\n") + 1  # the line edited
-    return edit
-
-
-def test_an_unknown_field_in_an_inventory_file_is_refused_with_its_line(inventory_copy):
-    inv, meth, line = inventory_copy("inventories/casting/ingot-global.yaml", "exchanges:", "exchangez: []\nexchanges:")
+def test_an_unknown_field_in_an_inventory_file_is_refused_with_its_line(data_copy):
+    inv, meth, line = data_copy("inventories/casting/ingot-global.yaml", "exchanges:", "exchangez: []\nexchanges:")
     with pytest.raises(DataError) as caught:
         load_inventory(inv, meth)
     assert caught.value.file == "inventories/casting/ingot-global.yaml"
@@ -76,8 +60,8 @@ def test_an_unknown_field_in_an_inventory_file_is_refused_with_its_line(inventor
     assert caught.value.value == "exchangez" and "unknown" in caught.value.expected
 
 
-def test_a_wrong_type_in_an_inventory_file_names_field_and_line(inventory_copy):
-    inv, meth, line = inventory_copy("inventories/casting/ingot-global.yaml",
+def test_a_wrong_type_in_an_inventory_file_names_field_and_line(data_copy):
+    inv, meth, line = data_copy("inventories/casting/ingot-global.yaml",
                                      'product: {name: "aluminium, primary, ingot"', "product: {name: [aluminium]")
     with pytest.raises(DataError) as caught:
         load_inventory(inv, meth)
@@ -85,8 +69,8 @@ def test_a_wrong_type_in_an_inventory_file_names_field_and_line(inventory_copy):
     assert "string" in caught.value.expected
 
 
-def test_a_biosphere3_uuid_must_be_a_uuid(inventory_copy):
-    inv, meth, line = inventory_copy("inventories/biosphere.yaml", "uuid: 349b29d1-3e58-4c66-98b9-9d1a076efd2e",
+def test_a_biosphere3_uuid_must_be_a_uuid(data_copy):
+    inv, meth, line = data_copy("inventories/biosphere.yaml", "uuid: 349b29d1-3e58-4c66-98b9-9d1a076efd2e",
                                      "uuid: not-a-uuid")
     with pytest.raises(DataError) as caught:
         load_inventory(inv, meth)
