@@ -157,27 +157,18 @@ def test_pdf_without_the_document_is_one_line_exit_2(desk, tmp_path):
         assert done.stderr.strip().count("\n") == 0 and words in done.stderr and str(path) in done.stderr
 
 
-def test_cli_issue_again_and_verify(desk, tmp_path, monkeypatch, capsys):
+def test_cli_issue_again_and_verify(desk, tmp_path, monkeypatch, run_cli):
     """`greenal registry issue` on an issued certificate writes the same JSON again (idempotent),
     with the PDF in one language; `greenal verify` accepts the PDF; a bad --verify-url is one line."""
-    from greenal import cli
-
-    monkeypatch.setenv("GREENAL_DB", desk["db"])
-    monkeypatch.setenv("GREENAL_DATA_DIR", str(desk["data_dir"]))
+    env = {"GREENAL_DB": desk["db"], "GREENAL_DATA_DIR": str(desk["data_dir"])}
     monkeypatch.chdir(tmp_path)
 
     def greenal(*args, status=0):
-        monkeypatch.setattr(sys, "argv", ["greenal", *args])
-        try:
-            cli.run()
-            code = 0
-        except SystemExit as end:
-            code = end.code or 0
-        out, err = capsys.readouterr()
-        assert code == status, err
+        done = run_cli(*args, env=env)
+        assert done.returncode == status, done.stderr
         if status:
-            assert err.strip().count("\n") == 0, err
-        return out, err
+            assert done.stderr.strip().count("\n") == 0, done.stderr
+        return done.stdout, done.stderr
 
     number = desk["issued"]["certificate"]
     err = greenal("registry", "issue", str(desk["declaration"]), "--verify-url", "ftp://x", status=2)[1]
