@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/footprint.py
 	$(BIN)/python benchmarks/montecarlo.py
 	$(BIN)/python benchmarks/variants.py
+	$(BIN)/python benchmarks/shipments.py
 	$(BIN)/python benchmarks/pdf.py
 	$(BIN)/python benchmarks/service.py
 
