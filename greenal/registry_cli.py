@@ -1,5 +1,7 @@
 """Command line of the certifier desk: `greenal registry …`, `greenal keys new`, `greenal verify`.
-Thin over greenal.registry's API; registered on greenal.cli.main in two lines."""
+Thin over greenal.registry's API; registered on greenal.cli.main in two lines. It sits outside the
+greenal.registry package so that registering it imports neither SQLAlchemy nor Alembic: a warm
+`greenal footprint` stays fast."""
 from __future__ import annotations
 
 import datetime as dt
