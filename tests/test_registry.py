@@ -208,11 +208,8 @@ def _record_then_hang(url, submission, marker):
     service.record(regdb.open_engine(url), submission)
 
 
-def test_killed_write_leaves_no_row(desk, tmp_path):
-    sub = registry.prepare(declaration(tmp_path, "Plant A Co", "91450100MA5K8YYY2B"), desk["data_dir"])
-    marker = tmp_path / "inside"
-    gc.collect()
-    process = multiprocessing.get_context("fork").Process(target=_record_then_hang, args=(desk["db"], sub, str(marker)))
+def kill_inside(process, marker: Path) -> None:
+    """Start `process`, wait until it writes `marker` (inside its transaction), SIGKILL it."""
     process.start()
     deadline = time.monotonic() + 120
     while not marker.exists() and time.monotonic() < deadline and process.is_alive():
@@ -220,6 +217,14 @@ def test_killed_write_leaves_no_row(desk, tmp_path):
     assert marker.exists(), "the child never reached the write"
     os.kill(process.pid, signal.SIGKILL)
     process.join(timeout=30)
+
+
+def test_killed_write_leaves_no_row(desk, tmp_path):
+    sub = registry.prepare(declaration(tmp_path, "Plant A Co", "91450100MA5K8YYY2B"), desk["data_dir"])
+    marker = tmp_path / "inside"
+    gc.collect()
+    process = multiprocessing.get_context("fork").Process(target=_record_then_hang, args=(desk["db"], sub, str(marker)))
+    kill_inside(process, marker)
     assert process.exitcode == -signal.SIGKILL
     assert registry.list_declarations(db=desk["db"]) == []
     assert registry.check(db=desk["db"])["problems"] == []
@@ -248,13 +253,7 @@ def test_killed_approval_leaves_no_certificate(tmp_path, data_dir, engine):
     gc.collect()
     process = multiprocessing.get_context("fork").Process(
         target=_approve_then_hang, args=(url, r["declaration"], keys["private_key"], data_dir, str(marker)))
-    process.start()
-    deadline = time.monotonic() + 120
-    while not marker.exists() and time.monotonic() < deadline and process.is_alive():
-        time.sleep(0.02)
-    assert marker.exists(), "the child never reached the write"
-    os.kill(process.pid, signal.SIGKILL)
-    process.join(timeout=30)
+    kill_inside(process, marker)
     shown = registry.show(r["declaration"], db=url)
     assert shown["status"] == "submitted" and shown["certificates"] == []
     assert registry.check(db=url)["problems"] == []

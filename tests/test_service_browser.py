@@ -2,17 +2,16 @@
 (/usr/bin/chromium, headless; no browser download) against a uvicorn server on loopback, over a
 temp SQLite registry built through the Python API. The tests assert on what a person sees and
 leave screenshots of the main pages in /tmp/web-*.png."""
-import shutil
 import threading
 import time
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 import greenal.registry as registry
 from greenal.service.app import create_app
 from greenal.service.users import add_user
+from test_service_web import workbook_with_a_bad_cell
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,13 +120,7 @@ def test_a_producer_logs_in_uploads_sees_the_footprint_and_submits(server, page,
 
 
 def test_a_questionnaire_error_is_shown_with_sheet_and_cell(server, page, tmp_path):
-    book_path = tmp_path / "plant.xlsx"
-    shutil.copy(EXAMPLES / "yunnan-hydro-smelter.xlsx", book_path)
-    book = openpyxl.load_workbook(book_path)
-    sheet = book["electrolysis"]
-    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "ac_kwh_per_t")
-    sheet.cell(row, 4).value = "lots"
-    book.save(book_path)
+    book_path, row = workbook_with_a_bad_cell(tmp_path)
     log_in(page, server["url"], YUNNAN_USCC, "alice")
     page.goto(f"{server['url']}/upload")
     page.set_input_files("input[name=file]", str(book_path))

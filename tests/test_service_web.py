@@ -231,14 +231,21 @@ def test_a_producer_cannot_submit_another_organisations_declaration(site):
 # ---------------------------------------------------------------- uploads
 
 
-def test_a_questionnaire_error_is_shown_with_its_sheet_and_cell(site, tmp_path):
-    book_path = tmp_path / "plant.xlsx"
+def workbook_with_a_bad_cell(folder: Path) -> tuple[Path, int]:
+    """The Yunnan example questionnaire with text ("lots") in its AC-consumption value cell (column
+    D); returns the file and the cell's row."""
+    book_path = folder / "plant.xlsx"
     shutil.copy(EXAMPLES / "yunnan-hydro-smelter.xlsx", book_path)
     book = openpyxl.load_workbook(book_path)
     sheet = book["electrolysis"]
     row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "ac_kwh_per_t")
     sheet.cell(row, 4).value = "lots"
     book.save(book_path)
+    return book_path, row
+
+
+def test_a_questionnaire_error_is_shown_with_its_sheet_and_cell(site, tmp_path):
+    book_path, row = workbook_with_a_bad_cell(tmp_path)
     alice = logged_in(site, "alice", YUNNAN_USCC)
     r = alice.post("/upload", data={"csrf": token(alice)}, files={"file": ("plant.xlsx", book_path.read_bytes())})
     assert r.status_code == 422

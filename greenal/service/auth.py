@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import hashlib
 import hmac
 import json
@@ -26,7 +25,7 @@ from greenal.registry import db as regdb
 from greenal.registry.audit import now
 from greenal.registry.models import ApiClient, AuthFailure, Organisation
 from greenal.service import sessions
-from greenal.service.users import check_password, hash_password
+from greenal.service.users import DUMMY_HASH, check_password, hash_password
 
 TOKEN_TTL_S = 3600
 TOKEN_KEY_SETTING = "pact_token_key"
@@ -118,18 +117,13 @@ def list_clients(engine: Engine) -> list[dict]:
     return regdb.transaction(engine, work)
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    return hash_secret(secrets.token_urlsafe(32))
-
-
 def authenticate(engine: Engine, client_id: str, secret: str) -> Client | None:
     def work(session):
         return session.execute(select(ApiClient).where(ApiClient.client_id == client_id,
                                                        ApiClient.revoked.is_(None))).scalar_one_or_none()
     row = regdb.transaction(engine, work) if client_id else None
     if row is None:
-        check_secret(secret, _dummy_hash())  # one scrypt either way: no timing hint that the id exists
+        check_secret(secret, DUMMY_HASH)  # one scrypt either way: no timing hint that the id exists
         return None
     return Client(row.client_id, row.organisation_id) if check_secret(secret, row.secret_hash) else None
 

@@ -58,7 +58,7 @@ def check_password(password: str, stored: str | None) -> bool:
         return False
 
 
-_DUMMY_HASH = hash_password(secrets.token_hex(16))  # compared against when the user is unknown
+DUMMY_HASH = hash_password(secrets.token_hex(16))  # compared against when the user is unknown
 
 
 def check_new_password(password: str) -> None:
@@ -110,7 +110,7 @@ def authenticate(engine: Engine, organisation: str, name: str, password: str) ->
         return row
     row = regdb.transaction(engine, work)
     if row is None or not row[0].password_hash or row[0].role not in ROLES:
-        check_password(password, _DUMMY_HASH)
+        check_password(password, DUMMY_HASH)
         return None
     return _as_dict(*row) if check_password(password, row[0].password_hash) else None
 
