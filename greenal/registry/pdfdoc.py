@@ -7,11 +7,13 @@ readable with any PDF tool, and one changed byte in it changes the document, whi
 its signature check in `greenal verify`."""
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from markupsafe import Markup
@@ -80,26 +82,35 @@ def embed(pdf: bytes, document: bytes) -> bytes:
     return out.getvalue()
 
 
-def read_certificate_pdf(path) -> tuple[bytes, str]:
-    """(the embedded signed document's bytes, the PDF's text layer) of a certificate PDF; a PDF
-    without the document, or not readable, is bad input (one line)."""
-    from pypdf import PdfReader
-
-    quiet = logging.getLogger("pypdf")  # pypdf logs what it repairs; the one-line error says enough
+@contextlib.contextmanager
+def _reading(path):
+    """pypdf quiet (it logs what it repairs; the one-line error says enough), and whatever it raises
+    on a hostile PDF (NotImplementedError for an unknown filter, LimitReachedError, RecursionError,
+    IndexError …) one line of bad input."""
+    quiet = logging.getLogger("pypdf")
     was = quiet.level
     quiet.setLevel(logging.CRITICAL + 1)  # for its child loggers (pypdf._reader, …) too
     try:
+        yield
+    except Exception as error:  # noqa: BLE001
+        raise InputError(str(path), "PDF", type(error).__name__, f"a readable certificate PDF ({error})") from None
+    finally:
+        quiet.setLevel(was)
+
+
+def read_certificate_pdf(path) -> tuple[bytes, Callable[[], str]]:
+    """(the embedded signed document's bytes, a function returning the PDF's text layer); a PDF
+    without the document, or not readable, is bad input (one line). The text is extracted when
+    asked, as the last check: it is most of the reading time, wasted on a document whose
+    signature already failed."""
+    from pypdf import PdfReader
+
+    with _reading(path):
         reader = PdfReader(str(path))
         attachments = reader.attachments
         found = attachments.get(ATTACHMENT)
         others = sorted(name for name in attachments if name != ATTACHMENT)
         active = _active_content(reader)
-        text = "\n".join(page.extract_text() or "" for page in reader.pages) if found else ""
-    except Exception as error:  # noqa: BLE001 (a hostile PDF makes pypdf raise more than PdfReadError:
-        # NotImplementedError for an unknown filter, LimitReachedError, RecursionError, IndexError …)
-        raise InputError(str(path), "PDF", type(error).__name__, f"a readable certificate PDF ({error})") from None
-    finally:
-        quiet.setLevel(was)
     if not found:
         raise InputError(str(path), "embedded file", "none", f"a certificate PDF from `greenal registry issue` "
                          f"carrying its signed document ({ATTACHMENT})")
@@ -115,7 +126,11 @@ def read_certificate_pdf(path) -> tuple[bytes, str]:
     if revisions != 1:  # `embed` writes one revision; an editor saving a change appends another
         raise InputError(str(path), "PDF", f"{revisions} revisions (an incremental update)",
                          "the PDF as issued, in one revision: it was changed after issue")
-    return found[0], text
+
+    def page_text() -> str:
+        with _reading(path):
+            return "\n".join(page.extract_text() or "" for page in reader.pages)
+    return found[0], page_text
 
 
 def signed_figures(document: dict) -> list[tuple[str, str]]:

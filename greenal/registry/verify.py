@@ -57,9 +57,9 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
         return ok
 
     raw = read_input(certificate_path, "certificate (JSON or PDF)")
-    printed = None  # a PDF's text layer
+    page_text = None  # a PDF's text layer, when asked
     if raw.startswith(b"%PDF-"):
-        raw, printed = pdfdoc.read_certificate_pdf(certificate_path)
+        raw, page_text = pdfdoc.read_certificate_pdf(certificate_path)
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:  # RecursionError: nesting
@@ -92,7 +92,8 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
     if not add("signature", sig_ok, f"Ed25519 signature by key {verifier.get('key_id')} valid" if sig_ok
                else "the Ed25519 signature does not match the document: its content was changed"):
         return out
-    if printed is not None:
+    if page_text is not None:
+        printed = page_text()
         code = verification_code(raw)
         figures = pdfdoc.signed_figures(document)
         shown = [("number", document["number"]), ("verification code", code), *figures]
