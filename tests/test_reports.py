@@ -1,4 +1,5 @@
-"""Reports users sign, file and read: every format, both languages, a real browser, PACT schema."""
+"""Reports users sign, file and read: every format, both languages, a real browser, PACT schema, a
+certificate that fits with both signature blocks."""
 import copy
 import json
 import shutil
@@ -13,6 +14,7 @@ from PIL import Image
 from greenal.declaration.yaml_io import read_yaml
 from greenal.model.site import declaration_footprint
 from greenal.report import pact
+from greenal.report.i18n import translator
 from greenal.report.render import output_stem, write_reports
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,6 +136,24 @@ def test_browser_screenshot_and_pdf_pages(rendered, tmp_path):
         certificate = by_name(rendered, "yunnan-hydro-smelter", lang, "-certificate.pdf")
         info = subprocess.run(["pdfinfo", str(certificate)], capture_output=True, text=True, check=True).stdout
         assert int(next(s for s in info.splitlines() if s.startswith("Pages:")).split()[1]) <= 2
+
+
+def pages_text(path: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+def test_certificate_fits_with_both_signature_blocks_on_its_last_page(rendered):
+    for stem in rendered:
+        for lang in ("zh", "en"):
+            t = translator(lang)
+            pages = pages_text(by_name(rendered, stem, lang, "-certificate.pdf"))
+            last = pages[-1]
+            # both blocks whole on the last page: their headings, both "signature and seal" and "date" rows
+            assert t("signature_declarant") in last and t("signature_verifier") in last, (stem, lang)
+            assert last.count(t("signature_seal")) >= 2 and last.count(t("date")) >= 2, (stem, lang)
+            for page in pages:  # no page with only a few orphan lines (header and footer are 2)
+                assert len([line for line in page.splitlines() if line.strip()]) >= 20, (stem, lang, page)
 
 
 def test_hostile_plant_name_renders_as_text(engine, tmp_path):
