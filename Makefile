@@ -28,8 +28,7 @@ demo: $(STAMP) system-deps
 	$(BIN)/greenal footprint --route all --out out/demo
 	$(BIN)/greenal footprint examples/guangxi-smelter.yaml --out out/demo
 	$(BIN)/greenal assess examples/guangxi-smelter.yaml
-	$(BIN)/greenal report examples/guangxi-smelter.yaml --lang zh --out out/demo
-	$(BIN)/greenal report examples/guangxi-smelter.yaml --lang en --format html,pdf,xlsx --out out/demo
+	$(BIN)/greenal report examples/guangxi-smelter.yaml --lang zh,en --out out/demo
 	@echo "reports in out/demo/"
 
 # Two workers (the 2-core target machine; `make test WORKERS=auto` uses every core); the files

@@ -5,6 +5,7 @@ objects they return are listed in greenal/results.py."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -131,15 +132,16 @@ def assess_fleet(path: str | os.PathLike, schemes: list[str] | tuple[str, ...] |
 
 
 def report(declaration, out: str | os.PathLike, formats=("html", "pdf", "xlsx", "pact", "cbam"),
-           lang: str = "zh", gwp: str = DEFAULT_GWP, data_dir: str | os.PathLike | None = None,
+           lang: str | Sequence[str] = "zh", gwp: str = DEFAULT_GWP, data_dir: str | os.PathLike | None = None,
            mc=None) -> list[Path]:
     """Write a declaration's (a file, or the result of declaration_footprint) report, certificate,
-    workbook, PACT JSON and CBAM data into `out`; `mc`: a MonteCarloResult to include. Returns the
-    files written."""
+    workbook, PACT JSON and CBAM data into `out`; `lang`: 'zh', 'en' or both ('zh,en' or a
+    sequence); `mc`: a MonteCarloResult to include. Returns the files written."""
     from greenal.report.render import write_reports
 
     chosen = report_formats(formats)
-    return write_reports(_result(declaration, data_dir), engine(data_dir), chosen, lang, Path(out), gwp, mc=mc)
+    langs = report_langs(lang)
+    return write_reports(_result(declaration, data_dir), engine(data_dir), chosen, langs, Path(out), gwp, mc=mc)
 
 
 def report_formats(formats) -> list[str]:
@@ -147,6 +149,13 @@ def report_formats(formats) -> list[str]:
     from greenal.report.render import parse_formats
 
     return parse_formats(formats if isinstance(formats, str) else ",".join(formats))
+
+
+def report_langs(langs) -> list[str]:
+    """The report languages chosen ('zh', 'en', 'zh,en' or a sequence), checked."""
+    from greenal.report.render import parse_langs
+
+    return parse_langs(langs)
 
 
 def check_output_folder(out: str | os.PathLike) -> None:

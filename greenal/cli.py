@@ -353,7 +353,8 @@ def _verdict_table(verdicts: list[dict], lang: str) -> tuple[list[str], list[lis
 @click.argument("declaration", type=click.Path(dir_okay=False))
 @click.option("--format", "formats", default="html,pdf,xlsx,pact,cbam", show_default=True,
               help="Comma-separated: html, pdf, xlsx, pact, cbam.")
-@click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True)
+@click.option("--lang", default="zh", show_default=True,
+              help="zh, en, or both (zh,en): one run writes every language's documents.")
 @click.option("--gwp", type=click.Choice(GWP_CHOICES), default=api.DEFAULT_GWP, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default="out", show_default=True)
 @mc_options
@@ -362,12 +363,13 @@ def report(ctx: click.Context, declaration: str, formats: str, lang: str, gwp: s
            seed: str) -> None:
     """Write the footprint report, the certificate, the Excel workbook, PACT JSON and CBAM data."""
     chosen = api.report_formats(formats)
+    langs = api.report_langs(lang)
     mc_args = _mc_args(mc, seed)
     with _progress("greenal: computing (the first run builds the Brightway project)…"):
         result = api.declaration_footprint(declaration, ctx.obj["data_dir"])
     mc_result = _monte_carlo(ctx, result, mc_args, gwp)
     with _progress(f"greenal: rendering {', '.join(chosen)}…"):
-        written = api.report(result, out, chosen, lang, gwp, ctx.obj["data_dir"], mc=mc_result)
+        written = api.report(result, out, chosen, langs, gwp, ctx.obj["data_dir"], mc=mc_result)
     for path in written:
         click.echo(f"wrote {path}")
 

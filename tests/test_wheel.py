@@ -102,25 +102,25 @@ def test_installed_cli_footprint_assess_and_every_report_in_both_languages(insta
     assert assess.returncode == 0, assess.stderr
     assert len(json.loads(assess.stdout)) > 40
 
+    out = tmp_path / "out"  # both languages in one run, as an exporter writes them
+    result = run_installed(site, tmp_path, "--data-dir", data, "report", str(EXAMPLE), "--lang", "zh,en",
+                           "--format", "html,pdf,xlsx,pact,cbam", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    written = [Path(line.removeprefix("wrote ").strip()) for line in result.stdout.splitlines()
+               if line.startswith("wrote ")]
+    for path in written:
+        assert path.is_file() and path.stat().st_size > 0, path
     for lang in ("zh", "en"):
-        out = tmp_path / f"out-{lang}"
-        result = run_installed(site, tmp_path, "--data-dir", data, "report", str(EXAMPLE), "--lang", lang,
-                               "--format", "html,pdf,xlsx,pact,cbam", "--out", str(out))
-        assert result.returncode == 0, result.stderr
-        assert "Traceback" not in result.stderr
-        written = [Path(line.removeprefix("wrote ").strip()) for line in result.stdout.splitlines()
-                   if line.startswith("wrote ")]
-        for path in written:
-            assert path.is_file() and path.stat().st_size > 0, path
-        names = [p.name for p in written]
-        assert sum(n.endswith(".html") for n in names) >= 2, names  # report and certificate
-        pdfs = [p for p in written if p.suffix == ".pdf"]
-        assert len(pdfs) >= 2, names
+        names = [p.name for p in written if f"-{lang}" in p.name]
+        assert sum(n.endswith(".html") for n in names) == 2, names  # report and certificate
+        pdfs = [p for p in written if p.suffix == ".pdf" and f"-{lang}-" in p.name]
+        assert len(pdfs) == 2, names
         for pdf in pdfs:
             assert pdf.read_bytes()[:5] == b"%PDF-", pdf
-        assert any(n.endswith(".json") for n in names), names  # PACT
-        workbooks = [n for n in names if n.endswith(".xlsx")]
-        assert len(workbooks) >= 2 and any("cbam" in n for n in workbooks), names
-        for path in written:
-            if path.suffix == ".xlsx":
-                assert zipfile.is_zipfile(path), path
+        assert any(n.endswith(f"-{lang}.xlsx") for n in names), names
+    names = [p.name for p in written]
+    assert any(n.endswith(".pact.json") for n in names) and any(n.endswith("-cbam.xlsx") for n in names), names
+    for path in written:
+        if path.suffix == ".xlsx":
+            assert zipfile.is_zipfile(path), path

@@ -14,6 +14,7 @@ from greenal.standards.engine import assess
 from greenal.uncertainty import data_quality_of
 
 FORMATS = ("html", "pdf", "xlsx", "pact", "cbam")
+LANGS = ("zh", "en")
 SLUG_CHARS = 48  # a CJK character is 3 bytes in UTF-8: names stay far below the 255-byte limit
 
 
@@ -24,6 +25,15 @@ def parse_formats(text: str) -> list[str]:
     for f in chosen:
         if f not in FORMATS:
             raise InputError("report", "formats", f, f"a comma-separated list of {', '.join(FORMATS)}")
+    return chosen
+
+
+def parse_langs(langs) -> list[str]:
+    """The report languages chosen ('zh', 'en', 'zh,en' or a sequence), checked, in the order given."""
+    text = langs if isinstance(langs, str) else ",".join(langs)
+    chosen = list(dict.fromkeys(lang.strip() for lang in text.split(",") if lang.strip()))
+    if not chosen or any(lang not in LANGS for lang in chosen):
+        raise InputError("report", "lang", text, "zh, en or both (zh,en)")
     return chosen
 
 
@@ -42,28 +52,29 @@ def output_stem(declaration) -> str:
     return "-".join(p for p in parts if p)
 
 
-def _render(result, engine, formats: list[str], lang: str, stage: Path, gwp: str, mc=None) -> list[str]:
-    """Write every chosen file into `stage`; return their names. `mc`: a greenal.uncertainty
-    MonteCarloResult, shown in every format when given."""
+def _render(result, engine, formats: list[str], langs: list[str], stage: Path, gwp: str, mc=None) -> list[str]:
+    """Write every chosen file in every language into `stage`; return their names. One report
+    object feeds every file; the PDFs of all languages are printed by one Chromium. `mc`: a
+    greenal.uncertainty MonteCarloResult, shown in every format when given."""
     report = data.build(result, assess(result, gwp=gwp), engine, gwp)
     if mc is not None:
         report["monte_carlo"] = {**mc.to_dict(), "histograms": mc.histograms()}
     report["data_quality"] = mc.data_quality if mc is not None else data_quality_of(engine, result, gwp)
     stem = output_stem(result.declaration)
     names = []
-    pages = {kind: html.render(report, kind, lang) for kind in ("report", "certificate")} \
-        if {"html", "pdf"} & set(formats) else {}
+    pages = {f"{stem}-{lang}-{kind}": html.render(report, kind, lang)
+             for lang in langs for kind in ("report", "certificate")} if {"html", "pdf"} & set(formats) else {}
     if "html" in formats:
-        for kind, page in pages.items():
-            (stage / f"{stem}-{lang}-{kind}.html").write_text(page, encoding="utf-8")
-            names.append(f"{stem}-{lang}-{kind}.html")
+        for name, page in pages.items():
+            (stage / f"{name}.html").write_text(page, encoding="utf-8")
+            names.append(f"{name}.html")
     if "pdf" in formats:  # every document of the run printed by one Chromium
-        printed = pdf.print_all([(page, stage / f"{stem}-{lang}-{kind}.pdf") for kind, page in pages.items()],
-                                work_dir=stage)
+        printed = pdf.print_all([(page, stage / f"{name}.pdf") for name, page in pages.items()], work_dir=stage)
         names += [p.name for p in printed]
     if "xlsx" in formats:
-        workbook.results_workbook(report, stage / f"{stem}-{lang}.xlsx", lang)
-        names.append(f"{stem}-{lang}.xlsx")
+        for lang in langs:
+            workbook.results_workbook(report, stage / f"{stem}-{lang}.xlsx", lang)
+            names.append(f"{stem}-{lang}.xlsx")
     if "pact" in formats:
         (stage / f"{stem}.pact.json").write_text(json.dumps(pact.product_footprint(report), indent=2,
                                                             ensure_ascii=False), encoding="utf-8")
@@ -74,12 +85,14 @@ def _render(result, engine, formats: list[str], lang: str, stage: Path, gwp: str
     return names
 
 
-def write_reports(result, engine, formats: list[str], lang: str, out: Path, gwp: str = "ar6", mc=None) -> list[Path]:
-    """Files written: <stem>-<lang>-report.html/.pdf, -certificate.html/.pdf, <stem>-<lang>.xlsx,
+def write_reports(result, engine, formats: list[str], lang, out: Path, gwp: str = "ar6", mc=None) -> list[Path]:
+    """Files written, for each language of `lang` ('zh', 'en', 'zh,en' or a sequence):
+    <stem>-<lang>-report.html/.pdf, -certificate.html/.pdf, <stem>-<lang>.xlsx; and once
     <stem>.pact.json, <stem>-cbam.xlsx (stem: see `output_stem`). If any step fails, nothing in
     `out` changes; the temp folder is removed whatever happens."""
+    langs = parse_langs(lang)
     out = writable_folder(Path(out))
     with temp_dir(out, "report") as stage:
-        names = _render(result, engine, formats, lang, stage, gwp, mc)
+        names = _render(result, engine, formats, langs, stage, gwp, mc)
         move_into_place(stage, names, out)  # every file is whole before the first one moves
     return [out / name for name in names]
