@@ -518,7 +518,8 @@ def _read_table(name: str, fields: tuple[Field, ...], sheet, at, value, problems
     """A table sheet (supplies, certificates): field keys in row 1, one entry per row from row 3."""
     known = {f.key for f in fields}
     keys: dict = {}
-    for col in range(1, sheet.max_column + 1):
+    last_row, last_col = sheet.max_row, sheet.max_column  # openpyxl computes them over every cell, each time
+    for col in range(1, last_col + 1):
         key = value(1, col)
         if key is None:
             continue
@@ -529,8 +530,8 @@ def _read_table(name: str, fields: tuple[Field, ...], sheet, at, value, problems
         else:
             keys[key] = col
     rows: list[dict] = []
-    for r in range(FIRST_TABLE_ROW, sheet.max_row + 1):
-        for col in range(1, sheet.max_column + 1):
+    for r in range(FIRST_TABLE_ROW, last_row + 1):
+        for col in range(1, last_col + 1):
             if col not in keys.values() and value(r, col) is not None:
                 problems.add(InputError(file, at(r, col), sheet.cell(r, col).value,
                                         "values only in the columns with a field key in row 1"))
