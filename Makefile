@@ -6,15 +6,18 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test fuzz bench clean system-deps
 
-# Reports need Debian's chromium (HTML -> PDF, browser tests), a CJK font and poppler-utils;
+# Reports need Debian's chromium-headless-shell (HTML -> PDF; chromium does it too, slower) and
+# chromium (browser tests), a CJK font and poppler-utils;
 # the registry tests start a throwaway PostgreSQL cluster (Debian postgresql: initdb, pg_ctl).
 system-deps:
-	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . \
+	@if command -v chromium >/dev/null && command -v chromium-headless-shell >/dev/null && command -v pdftoppm >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . \
 		&& ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing chromium, fonts-noto-cjk, poppler-utils, postgresql"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils postgresql >/dev/null; \
-	else echo "please install chromium, fonts-noto-cjk, poppler-utils (PDF reports) and postgresql (registry tests) (Debian packages)"; fi
+		echo "installing chromium, chromium-headless-shell, fonts-noto-cjk, poppler-utils, postgresql"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-headless-shell \
+			fonts-noto-cjk poppler-utils postgresql >/dev/null; \
+	else echo "please install chromium, chromium-headless-shell, fonts-noto-cjk, poppler-utils (PDF reports) and" \
+		"postgresql (registry tests) (Debian packages)"; fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -167,6 +167,20 @@ def test_certificate_fits_with_both_signature_blocks_on_its_last_page(rendered):
                 assert len([line for line in page.splitlines() if line.strip()]) >= 20, (stem, lang, page)
 
 
+def test_the_full_browser_prints_the_same_certificate(rendered, tmp_path, monkeypatch):
+    """Where Debian's chromium-headless-shell is not installed, the full chromium prints: the same
+    pages and text as the headless shell's (the same Blink and Skia underneath)."""
+    from greenal.report import pdf
+    if not shutil.which("chromium") or not shutil.which("chromium-headless-shell"):
+        pytest.skip("needs both chromium and chromium-headless-shell (make test installs them)")
+    assert Path(pdf.browser()).name == "chromium-headless-shell"  # preferred where installed
+    shell = by_name(rendered, "yunnan-hydro-smelter", "-en-certificate.html")
+    monkeypatch.setattr(pdf, "BROWSERS", ("chromium",))
+    full = pdf.html_to_pdf(shell.read_text(encoding="utf-8"), tmp_path / "full.pdf")
+    expected = pages_text(by_name(rendered, "yunnan-hydro-smelter", "-en-certificate.pdf"))
+    assert [p.split() for p in pages_text(full)] == [p.split() for p in expected]
+
+
 def test_hostile_plant_name_renders_as_text(engine, tmp_path):
     text = (ROOT / "examples" / "scrap-recycler.yaml").read_text(encoding="utf-8")
     name = "<script>alert(\"x\")</script> O'Brien & \"Sons\" </style>"

@@ -29,7 +29,10 @@ from greenal.errors import MissingTool
 from greenal.files import atomic_target
 from greenal.report.staging import temp_dir
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+# Chromium's headless shell (Debian chromium-headless-shell, the "old headless" build made for
+# automation and printing) first: the same Blink layout and Skia PDF, started and printing in
+# about half the time of the full browser; the full browser where it is not installed.
+BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--remote-debugging-pipe")
@@ -44,7 +47,8 @@ def browser() -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise MissingTool("PDF output needs headless Chromium: install Debian's 'chromium' (apt-get install chromium)")
+    raise MissingTool("PDF output needs headless Chromium: install Debian's 'chromium-headless-shell' or 'chromium' "
+                      "(apt-get install chromium-headless-shell)")
 
 
 def check_cjk_font() -> None:
