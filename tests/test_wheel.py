@@ -41,6 +41,13 @@ def installed(tmp_path_factory):
     return wheel, site
 
 
+@pytest.fixture(scope="module")
+def installed_data(tmp_path_factory):
+    """One data directory for the installed package's runs (the first builds its Brightway project
+    from the wheel's data; the later ones use it, as a user's would)."""
+    return tmp_path_factory.mktemp("installed-data")
+
+
 def run_installed(site: Path, cwd: Path, *args: str, code: str | None = None) -> subprocess.CompletedProcess:
     """The installed greenal (CLI arguments, or a Python snippet) with only the install on the path."""
     command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "greenal.cli", *args]
@@ -57,21 +64,21 @@ def test_wheel_carries_every_data_file(installed):
     assert not missing, f"data files missing from the wheel: {missing}"
 
 
-def test_installed_wheel_finds_its_data_and_computes(installed, tmp_path, engine):
+def test_installed_wheel_finds_its_data_and_computes(installed, installed_data, tmp_path, engine):
     _, site = installed
     script = (
         "import greenal, greenal.paths as p\n"
         "print(greenal.__file__); print(p.bundled('inventories')); print(p.bundled('templates'))\n"
-        f"print(greenal.footprint('cn-average', data_dir={str(tmp_path / 'data')!r}).total_co2e_kg('ar6'))\n"
+        f"print(greenal.footprint('cn-average', data_dir={str(installed_data)!r}).total_co2e_kg('ar6'))\n"
         f"r = greenal.declaration_footprint({str(ROOT / 'examples' / 'guangxi-smelter.xlsx')!r}, "
-        f"data_dir={str(tmp_path / 'data')!r})\n"
+        f"data_dir={str(installed_data)!r})\n"
         "from greenal.standards.engine import assess\n"
         "print(r.market.total_co2e_kg('ar6')); print(len(assess(r)))\n"
         # the registry's Alembic migrations ship inside the package and run from the wheel
         f"import greenal.registry as g, greenal.registry.db as d; g.init('sqlite:///{tmp_path / 'r.sqlite'}')\n"
         "print(d.MIGRATIONS); print(len(g.list_declarations(db='sqlite:///" + str(tmp_path / "r.sqlite") + "')))\n"
         "from greenal.uncertainty import data_quality_of\n"  # methods/uncertainty/pedigree.yaml shipped
-        f"print(data_quality_of(greenal.api.engine({str(tmp_path / 'data')!r}), r)['product']['dqr'])\n")
+        f"print(data_quality_of(greenal.api.engine({str(installed_data)!r}), r)['product']['dqr'])\n")
     result = run_installed(site, tmp_path, code=script)
     assert result.returncode == 0, result.stderr
     module, inventories, templates, total, declared, verdicts, migrations, rows, dqr = result.stdout.split("\n")[:9]
@@ -88,9 +95,9 @@ def test_installed_wheel_finds_its_data_and_computes(installed, tmp_path, engine
     assert 1 <= float(dqr) <= 5
 
 
-def test_installed_cli_footprint_assess_and_every_report_in_both_languages(installed, tmp_path):
+def test_installed_cli_footprint_assess_and_every_report_in_both_languages(installed, installed_data, tmp_path):
     _, site = installed
-    data = str(tmp_path / "data")
+    data = str(installed_data)
     located = run_installed(site, tmp_path, code="import greenal.cli; print(greenal.cli.__file__)")
     assert Path(located.stdout.strip()).is_relative_to(site), located.stdout
 
