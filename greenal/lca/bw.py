@@ -61,10 +61,14 @@ def _older_objects_frozen():
     """bw2data runs a full gc.collect() on every switch of SQLite file (bw2data.sqlite
     SubstitutableDatabase.change_path), nine times a build; freezing the objects that were alive
     before lets each collection walk only the build's own (in a big process, such as a test
-    worker or the web service, this was most of a build's time)."""
+    worker or the web service, this was most of a build's time). bw2data collects to free SQLite
+    handles Windows would not let it delete or rename; there, one full collection first frees
+    those that were garbage already."""
     if gc.get_freeze_count():  # somebody else froze: leave their choice alone
         yield
         return
+    if os.name == "nt":
+        gc.collect()
     gc.freeze()
     try:
         yield
