@@ -148,7 +148,7 @@ def report_formats(formats) -> list[str]:
     """The report formats chosen ('html,pdf' or a sequence), checked."""
     from greenal.report.render import parse_formats
 
-    return parse_formats(formats if isinstance(formats, str) else ",".join(formats))
+    return parse_formats(formats if isinstance(formats, str) else ",".join(map(str, formats)))
 
 
 def report_langs(langs) -> list[str]:

@@ -30,7 +30,7 @@ def parse_formats(text: str) -> list[str]:
 
 def parse_langs(langs) -> list[str]:
     """The report languages chosen ('zh', 'en', 'zh,en' or a sequence), checked, in the order given."""
-    text = langs if isinstance(langs, str) else ",".join(langs)
+    text = langs if isinstance(langs, str) else ",".join(map(str, langs))
     chosen = list(dict.fromkeys(lang.strip() for lang in text.split(",") if lang.strip()))
     if not chosen or any(lang not in LANGS for lang in chosen):
         raise InputError("report", "lang", text, "zh, en or both (zh,en)")
