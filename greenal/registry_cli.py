@@ -193,8 +193,9 @@ def issue(ctx, declaration_id, out, formats, langs, verify_base):
     _publish(ctx, r["certificate"])
     click.echo(f"certificate {r['certificate']} {r['status']}, verification code {r['verification_code']}, "
                f"verify at {r['url']}")
+    hashes = {f["path"]: f["sha256"] for f in r["files"]}
     for path in r["paths"]:
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {path}" + (f" (SHA-256 {hashes[path]}, recorded in the registry)" if path in hashes else ""))
 
 
 @registry.command()
@@ -269,7 +270,7 @@ def keys_new(name, directory):
 @click.pass_context
 def verify(ctx, certificate, declaration, db, at_date):
     """Check a certificate (its JSON, or its PDF with the JSON embedded): signature, signer's key, the PDF's
-    printed number and code, revocation, validity, and recomputation."""
+    printed number and code, that the PDF is a file the registry issued, revocation, validity, and recomputation."""
     api = _api()
     try:
         today = dt.date.fromisoformat(at_date) if at_date else None

@@ -4,7 +4,11 @@ One registry (SQLite) for the module: the Yunnan example (a passing green claim)
 approved and issued as JSON plus a PDF in each language. The QR code is read back from the
 printed page with an independent decoder (zxing-cpp) on a pdftoppm image.
 """
+import hashlib
+import io
 import json
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -97,11 +101,102 @@ def test_certificate_fits_with_both_signature_blocks(desk):
         assert "Example Verification Co" in last and "alice" in last, lang
 
 
-def test_good_pdf_verifies(desk):
-    for path in desk["pdf"].values():
+def test_good_pdf_verifies(desk, tmp_path):
+    """Each issued PDF verifies, the exact file matched to the registry's record; a byte-identical
+    copy under another name is the same file (the English one is checked through its copy)."""
+    copy = tmp_path / "forwarded-by-mail.pdf"
+    shutil.copyfile(desk["pdf"]["en"], copy)
+    for path in (desk["pdf"]["zh"], copy):
         checks = registry.verify(path, db=desk["db"], data_dir=desk["data_dir"])
         assert failed(checks) == [], checks
-        assert "printed certificate" in [c["check"] for c in checks]
+        names = [c["check"] for c in checks]
+        assert "printed certificate" in names and names.index("issued file") == names.index("registered") + 1
+        detail = next(c["detail"] for c in checks if c["check"] == "issued file")
+        assert detail.startswith("this exact PDF was issued by the registry on "), detail
+
+
+# ---------------------------------------------------------------- issued files (migration 0004)
+
+
+def issued_rows(db_url: str) -> list[tuple]:
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as c:
+        return c.execute("SELECT lang, kind, sha256, bytes, certificate_id FROM issued_files ORDER BY id").fetchall()
+
+
+def test_issued_pdfs_hashes_are_recorded(desk):
+    """The registry records the SHA-256 and size of each PDF as it is on disk (hashlib over the
+    file's bytes, independently of greenal's hashing), and `registry check` accepts the rows."""
+    on_disk = {lang: path.read_bytes() for lang, path in desk["pdf"].items()}
+    expected = {(lang, "pdf", hashlib.sha256(b).hexdigest(), len(b)) for lang, b in on_disk.items()}
+    assert {(f["lang"], f["kind"], f["sha256"], f["bytes"]) for f in desk["issued"]["files"]} == expected
+    assert {f["path"] for f in desk["issued"]["files"]} == {str(p) for p in desk["pdf"].values()}
+    assert expected <= {row[:4] for row in issued_rows(desk["db"])}
+    assert registry.check(db=desk["db"])["problems"] == []
+
+
+def test_remade_pdf_fails_only_the_issued_file_check(desk, tmp_path):
+    """The genuine signed document embedded (pdfdoc.embed) in a re-made PDF of the same page (same
+    number, code and figures, pages copied into a new file): every check passes but "issued file"."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(desk["pdf"]["en"]).pages:
+        writer.add_page(page)
+    writer.add_metadata({"/Producer": "a print shop"})
+    page = io.BytesIO()
+    writer.write(page)
+    remade = tmp_path / "remade.pdf"
+    remade.write_bytes(pdfdoc.embed(page.getvalue(), desk["json"].read_bytes()))
+    assert remade.read_bytes() != desk["pdf"]["en"].read_bytes()
+    checks = registry.verify(remade, db=desk["db"], data_dir=desk["data_dir"])
+    assert [c["check"] for c in failed(checks)] == ["issued file"], checks
+    assert failed(checks)[0]["detail"].startswith("not a file the registry issued: the PDF was re-made or changed")
+    assert [c["check"] for c in checks][-1] == "recomputed"  # the signed document's checks still run
+    error = registry.verification_failure(remade, checks)
+    assert str(error).startswith(f"{remade}: issued file failed: not a file the registry issued")
+
+
+def test_certificate_issued_before_pdf_hashes_is_not_failed(desk, tmp_path):
+    """A registry migrated to 0004 holds no hashes for PDFs issued before: their PDFs still verify,
+    the check saying the file cannot be matched. Once the registry records PDFs, a certificate
+    signed since without a recorded PDF was never issued as one: a PDF of it fails."""
+    from greenal.registry.verify import issued_file
+
+    old = tmp_path / "before-0004.sqlite"
+    shutil.copyfile(desk["db"].removeprefix("sqlite:///"), old)
+    with sqlite3.connect(old) as c:
+        c.execute("DELETE FROM issued_files")
+    checks = registry.verify(desk["pdf"]["zh"], db=f"sqlite:///{old}", data_dir=desk["data_dir"])
+    assert failed(checks) == [], checks
+    detail = next(c["detail"] for c in checks if c["check"] == "issued file")
+    assert detail.startswith("no issued files recorded (issued before"), detail
+
+    def collect(check, ok, detail):
+        return (check, ok, detail)
+    assert issued_file(collect, "ab" * 32, {}, "2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z")[1] is True
+    late = issued_file(collect, "ab" * 32, {}, "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z")
+    assert late[1] is False and late[2].startswith("not a file the registry issued")
+
+
+def test_issued_file_rows_are_audited_and_exported(desk, tmp_path):
+    """Export/import carries the issued files' rows exactly; an issued-file row changed in SQL
+    behind the registry's back fails `registry check`."""
+    first = tmp_path / "export.jsonl"
+    registry.export(first, db=desk["db"])
+    exported = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()[1:]]
+    rows = [e["row"] for e in exported if e["table"] == "issued_files"]
+    assert [(r["lang"], r["kind"], r["sha256"], r["bytes"], r["certificate_id"]) for r in rows] == \
+        issued_rows(desk["db"])
+    target = f"sqlite:///{tmp_path / 'restored.sqlite'}"
+    registry.init(target)
+    assert registry.import_(first, db=target)["problems"] == []
+    assert issued_rows(target) == issued_rows(desk["db"])
+    again = tmp_path / "again.jsonl"
+    registry.export(again, db=target)
+    assert again.read_bytes() == first.read_bytes()
+    with sqlite3.connect(tmp_path / "restored.sqlite") as c:
+        c.execute("UPDATE issued_files SET sha256 = ? WHERE id = 1", ("0" * 64,))
+    assert "issued_files row 1: changed since its last audited write" in registry.check(db=target)["problems"]
 
 
 def test_one_byte_tamper_of_the_embedded_document_fails(desk, tmp_path):
@@ -178,7 +273,12 @@ def test_cli_issue_again_and_verify(desk, tmp_path, monkeypatch, run_cli):
     assert f"verify at {BASE}/verify/{number}" in out
     assert (tmp_path / "again.json").read_bytes() == desk["json"].read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again-en.pdf", "again.json"]
-    assert "again-en.pdf: valid" in greenal("verify", "again-en.pdf")[0]
+    again = hashlib.sha256((tmp_path / "again-en.pdf").read_bytes()).hexdigest()
+    assert f"again-en.pdf (SHA-256 {again}, recorded in the registry)" in out
+    recorded = {row[2] for row in issued_rows(desk["db"])}  # the new file's hash added, the first ones kept
+    assert again in recorded and {f["sha256"] for f in desk["issued"]["files"]} <= recorded
+    out = greenal("verify", "again-en.pdf")[0]
+    assert "again-en.pdf: valid" in out and "ok   issued file: this exact PDF was issued by the registry" in out
 
 
 def test_verify_url_default_and_setting(monkeypatch):

@@ -126,9 +126,14 @@ def failed(checks):
 def test_migrations_up_and_down(db):
     engine = regdb.open_engine(db)
     tables = {"organisations", "users", "signing_keys", "declarations", "declaration_versions", "claims",
-              "certificates", "revocations", "audit_log"}
+              "certificates", "revocations", "audit_log", "issued_files"}
     assert tables <= set(inspect(engine).get_table_names())
-    assert regdb.revision(engine) == regdb.head()
+    assert regdb.revision(engine) == regdb.head() == "0004"
+    regdb.migrate(engine, "0003")  # 0004 down alone: the issued files' table goes, the rest stays
+    assert regdb.revision(engine) == "0003"
+    assert set(inspect(engine).get_table_names()) & tables == tables - {"issued_files"}
+    regdb.migrate(engine)
+    assert "issued_files" in inspect(engine).get_table_names() and regdb.revision(engine) == "0004"
     regdb.migrate(engine, "base")
     assert not tables & set(inspect(engine).get_table_names())
     assert regdb.revision(engine) is None

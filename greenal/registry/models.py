@@ -116,6 +116,21 @@ class Revocation(Base):
     created: Mapped[str] = mapped_column(String(32))
 
 
+class IssuedFile(Base):
+    """A file the registry wrote for a certificate (migration 0004): the SHA-256 of its exact bytes,
+    so `greenal verify` tells an issued PDF from one re-made around the genuine signed document."""
+    __tablename__ = "issued_files"
+    __table_args__ = (UniqueConstraint("certificate_id", "sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"))
+    kind: Mapped[str] = mapped_column(String(8))  # pdf
+    lang: Mapped[str] = mapped_column(String(8))  # zh | en
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # hex
+    bytes: Mapped[int] = mapped_column(Integer)
+    written_at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+
+
 class AuditEntry(Base):
     """Append-only, hash-chained: hash = SHA-256 of the canonical entry including prev_hash."""
     __tablename__ = "audit_log"
@@ -196,7 +211,10 @@ class ServiceSetting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-TRACKED = (Organisation, User, SigningKey, Declaration, DeclarationVersion, Claim, Certificate, Revocation)
+# Audit-chained (greenal.registry.audit), in foreign-key order. issued_files (0004) is a new table,
+# so no row audited before it changes hash (audit.LATER_COLUMNS is for columns added to old tables).
+TRACKED = (Organisation, User, SigningKey, Declaration, DeclarationVersion, Claim, Certificate, Revocation,
+           IssuedFile)
 # Exported and imported, in foreign-key order. Left out: service_settings (the service's signing
 # secrets: a restored registry makes new ones, so old sessions and tokens end) and auth_failures.
 TABLES = TRACKED + (AuditEntry, ApiClient, PublishedFootprint, PactEvent)

@@ -236,7 +236,8 @@ def issue_files(declaration_id, out=None, formats: tuple[str, ...] = ("json", "p
                 db=None, data_dir=None, base: str | None = None, actor=None) -> dict:
     """Issue the approved certificate (greenal.registry.service.issue) and write its signed JSON
     and its PDF in each language (printed by one Chromium, the JSON embedded), as a whole set:
-    rendered in a temp folder beside the targets, then moved into place. Issuing is idempotent:
+    rendered in a temp folder beside the targets, then moved into place. The registry records each
+    PDF's SHA-256 (`files`: kind, lang, sha256, bytes, written_at, path). Issuing is idempotent:
     if writing fails, run it again."""
     from greenal.registry.service import issue
     from greenal.report import html, pdf
@@ -248,6 +249,7 @@ def issue_files(declaration_id, out=None, formats: tuple[str, ...] = ("json", "p
     folder, json_path, pdf_paths = targets(out, number, list(langs))
     folder = writable_folder(folder)
     written: list[Path] = []
+    files: list[dict] = []  # the PDFs' recorded hashes
     with temp_dir(folder, "issue") as stage:
         names: list[str] = []
         if "json" in formats:
@@ -259,10 +261,55 @@ def issue_files(declaration_id, out=None, formats: tuple[str, ...] = ("json", "p
             content, _ = _stored(number, db, data_dir)
             report = certificate_report(document, raw, content, data_dir, base)
             pages = [(html.render(report, "certificate", lang), stage / path.name) for lang, path in pdf_paths.items()]
-            for printed in pdf.print_all(pages, work_dir=stage):
-                printed.write_bytes(embed(printed.read_bytes(), raw))
+            final: dict[str, bytes] = {}
+            for lang, printed in zip(pdf_paths, pdf.print_all(pages, work_dir=stage), strict=True):
+                final[lang] = embed(printed.read_bytes(), raw)
+                printed.write_bytes(final[lang])
                 names.append(printed.name)
             written += pdf_paths.values()
+            # Order, so that nothing is half-done: the PDFs' bytes are final here (printed, the JSON
+            # embedded) and still in the temp folder. Their hashes are recorded first, in one
+            # transaction: if that fails, the folder is removed and no file appears. Only then are
+            # the files moved into place: if a move fails, the recorded hashes are of files nobody
+            # holds, which is harmless (a hash proves nothing without the file), and issuing again
+            # prints new files and records their hashes too. Rows are only ever added, so every PDF
+            # the registry ever wrote for the certificate keeps verifying as issued.
+            files = record_files(number, "pdf", final, db=db, data_dir=data_dir, actor=actor)
         move_into_place(stage, names, folder)
     return {**{k: v for k, v in issued.items() if k != "document"}, "paths": [str(p) for p in written],
-            "url": verify_url(number, base)}
+            "url": verify_url(number, base), "files": [{**f, "path": str(pdf_paths[f["lang"]])} for f in files]}
+
+
+def record_files(number: str, kind: str, files: dict[str, bytes], db=None, data_dir=None, actor=None) -> list[dict]:
+    """Record the SHA-256 of each file (lang: exact bytes) written for certificate `number`, in one
+    audited transaction; a file already recorded (same bytes) is not recorded twice."""
+    from sqlalchemy import exc, select
+
+    from greenal.registry import db as regdb
+    from greenal.registry.audit import actor_name, log, now
+    from greenal.registry.canonical import sha256_hex
+    from greenal.registry.models import Certificate, IssuedFile
+    from greenal.registry.service import ready_engine
+
+    who = actor_name(actor)
+
+    def work(session):
+        cert = session.execute(select(Certificate).where(Certificate.number == number)).scalar_one()
+        out = []
+        for lang, content in files.items():
+            digest = sha256_hex(content)
+            row = session.execute(select(IssuedFile).where(IssuedFile.certificate_id == cert.id,
+                                                           IssuedFile.sha256 == digest)).scalar_one_or_none()
+            if row is None:
+                row = IssuedFile(certificate_id=cert.id, kind=kind, lang=lang, sha256=digest, bytes=len(content),
+                                 written_at=now(), actor=who)
+                session.add(row)
+                log(session, who, "issue file", row)
+            out.append({"kind": row.kind, "lang": lang, "sha256": row.sha256, "bytes": row.bytes,
+                        "written_at": row.written_at})
+        return out
+    engine = ready_engine(db, data_dir)
+    try:
+        return regdb.transaction(engine, work)
+    except exc.IntegrityError:  # the same file recorded by a concurrent issue meanwhile: now it is found
+        return regdb.transaction(engine, work)
