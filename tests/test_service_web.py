@@ -289,7 +289,7 @@ def test_macro_workbooks_are_refused_as_in_the_cli(site, tmp_path):
 
 def test_upload_check_download_submit_review_approve_issue_verify_revoke(site):
     """alice uploads and submits; vera reviews, approves with her uploaded key and issues; the public
-    page says valid; revoked, it says revoked."""
+    page says valid; revoked (`greenal registry revoke`: its PACT footprint Deprecated too), it says revoked."""
     alice = logged_in(site, "alice", YUNNAN_USCC)
     content = (EXAMPLES / "yunnan-hydro-smelter.yaml").read_bytes()
     checked = alice.post("/upload", data={"csrf": token(alice), "gwp": "ar6"},
@@ -329,7 +329,13 @@ def test_upload_check_download_submit_review_approve_issue_verify_revoke(site):
     public = client_of(site).get(f"/verify/{number}")
     assert public.status_code == 200 and ">Valid<" in public.text and "valid (a registered verifier" in public.text
     assert "Yunnan Example" in public.text and f"{market:,.3f}" in public.text
-    registry.revoke(number, "test revocation", db=site["db"])
+    assert revocation_state(site, number) == ("issued", [], "Active", "Active")  # issuing published it
+    from click.testing import CliRunner
+
+    from greenal.cli import main
+    result = CliRunner().invoke(main, ["registry", "--db", site["db"], "revoke", number, "--reason", "test revocation"])
+    assert result.exit_code == 0, result.output
+    assert revocation_state(site, number) == ("revoked", ["test revocation"], "Deprecated", "Deprecated")
     public = client_of(site).get(f"/verify/{number}")
     assert ">Revoked<" in public.text and "test revocation" in public.text
 
