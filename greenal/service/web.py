@@ -556,8 +556,9 @@ def login_form(request: Request, next: str = "/") -> Response:
 
 
 def login_sources(address: str, organisation: str, name: str) -> tuple[str, str]:
-    """The auth_failures sources of a web log-in (at most auth.SOURCE_CHARS characters, apart from the
-    PACT API's bare addresses): this user name from this address (hashed: names are long), and the address."""
+    """The auth_failures sources a failed web log-in counts under: this user name from this address
+    (hashed, as names are long: the column holds auth.SOURCE_CHARS) and the address; prefixed, so
+    they never mix with the PACT token endpoint's bare addresses."""
     user = hashlib.sha256("\0".join((address, organisation.casefold(), name.casefold())).encode()).hexdigest()
     return f"web-user:{user[:48]}", f"web-address:{address}"
 
