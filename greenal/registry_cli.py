@@ -25,7 +25,8 @@ def _opts(ctx) -> dict:
 
 
 def _publish(ctx, number: str) -> None:
-    """Put an issued certificate's PACT footprint on the API (Deprecated once it is revoked)."""
+    """Put an issued certificate's PACT footprint on the API (a revoked one's is marked Deprecated by
+    greenal.service.publish.revoke_certificate)."""
     from greenal.registry.db import open_engine
     from greenal.service.publish import publish_certificates
 
@@ -204,8 +205,9 @@ def issue(ctx, declaration_id, out, formats, langs, verify_base):
 @click.pass_context
 def revoke(ctx, certificate, reason):
     """Revoke an issued certificate by its number."""
-    r = _api().revoke(certificate, reason, **_opts(ctx))
-    _publish(ctx, r["certificate"])
+    from greenal.service.publish import revoke_certificate
+
+    r = revoke_certificate(certificate, reason, **_opts(ctx))
     click.echo(f"certificate {r['certificate']} revoked: {r['reason']}")
 
 

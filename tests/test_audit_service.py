@@ -9,6 +9,7 @@ from tests import test_service_web as web_tests
 from tests.test_service_web import GUANGXI_USCC, client_of, logged_in, token
 
 site = web_tests.site  # the module's registry: alice, bob (producers), vera, victor (verifiers)
+no_failures = web_tests.no_failures  # failed log-ins forgotten before and after a test
 BEYOND_INT64 = "9" * 23  # a declaration id no database integer holds
 
 
@@ -162,14 +163,13 @@ def test_a_validity_beyond_the_calendar_is_bad_input_not_an_overflow(site, tmp_p
     assert registry.show(site["bob_decl"], db=site["db"])["status"] == "submitted"
 
 
-def test_failed_log_ins_rotating_user_names_are_throttled_per_address(site, monkeypatch):
+def test_failed_log_ins_rotating_user_names_are_throttled_per_address(site, no_failures, monkeypatch):
     """The per-user limit alone lets one address try every user name (password spraying) and
     spend ~50 ms of scrypt on each try (CPU exhaustion); one address gets a bounded number of
     failures in the window, whatever the names."""
     from greenal.service import web
     from tests.test_service_web import csrf_of
 
-    monkeypatch.setattr(web, "_failures", {})
     monkeypatch.setattr(web, "LOGIN_FAILURES_PER_ADDRESS", 3)
     client = client_of(site)
     form = {"csrf": csrf_of(client.get("/login").text), "organisation": GUANGXI_USCC, "password": "wrong-password"}

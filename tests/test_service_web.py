@@ -25,7 +25,9 @@ YUNNAN_USCC = "91530000MA6N9PPP3C"  # examples/yunnan-hydro-smelter.yaml (alice'
 GUANGXI_USCC = "91451000MA5K8XXX1A"  # examples/guangxi-smelter.yaml (bob's)
 VERIFIER_USCC = "91110000MA00000001"
 PASSWORD = {"alice": "alice-password-1", "bob": "bob-password-22", "vera": "vera-password-333",
-            "victor": "victor-password-4444"}
+            "victor": "victor-password-4444", "sam": "sam-password-55555", "otto": "otto-password-666666"}
+SCRAP_USCC = "91440000MA4W1QQQ4D"  # examples/scrap-recycler.yaml (sam's organisation)
+OTHER_VERIFIER_USCC = "91110000MA00000002"  # otto's: a second verifier organisation
 
 
 @pytest.fixture(scope="module")
@@ -287,7 +289,7 @@ def test_macro_workbooks_are_refused_as_in_the_cli(site, tmp_path):
 
 def test_upload_check_download_submit_review_approve_issue_verify_revoke(site):
     """alice uploads and submits; vera reviews, approves with her uploaded key and issues; the public
-    page says valid; revoked, it says revoked."""
+    page says valid; revoked (`greenal registry revoke`: its PACT footprint Deprecated too), it says revoked."""
     alice = logged_in(site, "alice", YUNNAN_USCC)
     content = (EXAMPLES / "yunnan-hydro-smelter.yaml").read_bytes()
     checked = alice.post("/upload", data={"csrf": token(alice), "gwp": "ar6"},
@@ -327,7 +329,13 @@ def test_upload_check_download_submit_review_approve_issue_verify_revoke(site):
     public = client_of(site).get(f"/verify/{number}")
     assert public.status_code == 200 and ">Valid<" in public.text and "valid (a registered verifier" in public.text
     assert "Yunnan Example" in public.text and f"{market:,.3f}" in public.text
-    registry.revoke(number, "test revocation", db=site["db"])
+    assert revocation_state(site, number) == ("issued", [], "Active", "Active")  # issuing published it
+    from click.testing import CliRunner
+
+    from greenal.cli import main
+    result = CliRunner().invoke(main, ["registry", "--db", site["db"], "revoke", number, "--reason", "test revocation"])
+    assert result.exit_code == 0, result.output
+    assert revocation_state(site, number) == ("revoked", ["test revocation"], "Deprecated", "Deprecated")
     public = client_of(site).get(f"/verify/{number}")
     assert ">Revoked<" in public.text and "test revocation" in public.text
 
@@ -456,7 +464,8 @@ def test_every_web_message_key_is_in_the_catalogue_in_both_languages():
     used |= {f"web_role_{r}" for r in ROLES} | {f"web_dl_{k.replace('-', '_')}" for k in DOWNLOADS}
     used |= {f"web_status_{s}" for s in ("submitted", "approved", "rejected", "issued", "revoked")}
     used |= {f"web_check_{s}" for s in ("ok", "warn", "fail", "info")} | {f"web_done_{s}" for s in
-                                                                          ("approved", "rejected", "issued")}
+                                                                          ("approved", "rejected", "issued",
+                                                                           "revoked")}
     assert sorted(used - set(table)) == []
     assert all(table[key].get("zh") and table[key].get("en") for key in used)
 
@@ -495,10 +504,25 @@ def test_a_registered_declaration_downloads_as_pdf(site):
     assert re.search(r"filename\*=UTF-8''.+-en-certificate\.pdf", r.headers["content-disposition"])
 
 
-def test_repeated_failed_log_ins_are_throttled(site, monkeypatch):
+@pytest.fixture
+def no_failures(site):
+    """The registry's record of failed log-ins emptied before and after the test (as after the
+    window); yields the function that empties it."""
+    from sqlalchemy import delete
+
+    from greenal.registry import db as regdb
+    from greenal.registry.models import AuthFailure
+
+    def forget():
+        regdb.transaction(site["app"].state.engine, lambda session: session.execute(delete(AuthFailure)))
+    forget()
+    yield forget
+    forget()
+
+
+def test_repeated_failed_log_ins_are_throttled(site, no_failures):
     from greenal.service import web
 
-    monkeypatch.setattr(web, "_failures", {})
     client = client_of(site)
     form = {"csrf": csrf_of(client.get("/login").text), "organisation": GUANGXI_USCC, "name": "bob"}
     for _ in range(web.LOGIN_FAILURES):
@@ -526,3 +550,127 @@ def test_a_chunked_upload_over_the_limit_is_cut_off(site):
 def test_the_api_paths_are_left_to_the_api(site):
     r = client_of(site).get("/3/no-such-endpoint")
     assert r.status_code in (401, 403, 404) and "text/html" not in r.headers.get("content-type", "")
+
+
+def test_failed_log_ins_count_across_workers(site, no_failures):
+    """Two apps on one database, as two uvicorn workers: the failures made through one block the
+    user in the other, and the count is the database's (forgotten there, the user gets in again)."""
+    from sqlalchemy import func, select
+
+    from greenal.registry import db as regdb
+    from greenal.registry.models import AuthFailure
+    from greenal.service import web
+
+    one = client_of(site)
+    two = TestClient(create_app(site["db"], site["data_dir"]), follow_redirects=False)
+    form = {"csrf": csrf_of(one.get("/login").text), "organisation": GUANGXI_USCC, "name": "bob",
+            "password": "wrong-password"}
+    for _ in range(web.LOGIN_FAILURES):
+        assert one.post("/login", data=form).status_code == 401
+    right = {**form, "csrf": csrf_of(two.get("/login").text), "password": PASSWORD["bob"]}
+    r = two.post("/login", data=right)
+    assert r.status_code == 429 and "Too many failed log-ins" in r.text
+    rows = regdb.transaction(site["app"].state.engine,
+                             lambda session: session.execute(select(func.count()).select_from(AuthFailure)).scalar())
+    assert rows == 2 * web.LOGIN_FAILURES  # each failure: one for bob from this address, one for the address
+    no_failures()
+    assert two.post("/login", data=right).status_code == 303
+
+
+# ---------------------------------------------------------------- revocation on the web
+
+
+@pytest.fixture(scope="module")
+def issued(site):
+    """A certificate for the scrap recycler's 2023 (another period than the example's), approved with
+    vera's key and issued through the web page (which publishes its PACT footprint); sam is the
+    recycler's producer, otto a verifier of another verifier organisation."""
+    path = site["base"] / "scrap-2023.yaml"
+    text = (EXAMPLES / "scrap-recycler.yaml").read_text(encoding="utf-8")
+    assert "period: {start: 2024-01-01, end: 2024-12-31}" in text
+    path.write_text(text.replace("period: {start: 2024-01-01, end: 2024-12-31}",
+                                 "period: {start: 2023-01-01, end: 2023-12-31}"), encoding="utf-8")
+    db = site["db"]
+    decl = registry.submit(path, db=db, data_dir=site["data_dir"])["declaration"]
+    registry.approve(decl, site["key"], db=db, data_dir=site["data_dir"])
+    add_user(SCRAP_USCC, "sam", PASSWORD["sam"], "producer", db=db)
+    registry.add_organisation("Other Verifier Co", "verifier", OTHER_VERIFIER_USCC, db=db)
+    add_user("Other Verifier Co", "otto", PASSWORD["otto"], "verifier", db=db)
+    vera = logged_in(site, "vera", "Test Verifier Co")
+    assert vera.post(f"/declarations/{decl}/issue", data={"csrf": token(vera)}).status_code == 303
+    number = registry.show(decl, db=db)["certificates"][0]["number"]
+    return {"decl": decl, "number": number, "url": f"/declarations/{decl}/revoke"}
+
+
+def revocation_state(site, number: str) -> tuple[str, list[str], str, str]:
+    """The certificate's status, its revocations' reasons, and its published PACT footprint's status
+    (column and document)."""
+    import json
+
+    from sqlalchemy import select
+
+    from greenal.registry import db as regdb
+    from greenal.registry.models import Certificate, PublishedFootprint, Revocation
+
+    def work(session):
+        cert = session.execute(select(Certificate).where(Certificate.number == number)).scalar_one()
+        reasons = session.execute(select(Revocation.reason).where(Revocation.certificate_id == cert.id)).scalars()
+        footprint = session.execute(select(PublishedFootprint).where(
+            PublishedFootprint.source == "certificate", PublishedFootprint.source_ref == number)).scalar_one()
+        return cert.status, list(reasons), footprint.status, json.loads(footprint.document)["status"]
+    return regdb.transaction(site["app"].state.engine, work)
+
+
+def test_revocation_is_refused_to_others_and_to_bad_forms(site, issued):
+    """Anonymous: to the log-in page; the declarant's producer and another verifier organisation's
+    verifier: 403; no CSRF token: 403; an empty or 501-character reason: one line. Nothing changes."""
+    url, number = issued["url"], issued["number"]
+    good = {"certificate": number, "reason": "meter logs altered"}
+    before = revocation_state(site, number)
+    assert before == ("issued", [], "Active", "Active")
+    anonymous = client_of(site)
+    r = anonymous.post(url, data={**good, "csrf": csrf_of(anonymous.get("/login").text)})
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+    sam = logged_in(site, "sam", SCRAP_USCC)
+    assert sam.get(f"/declarations/{issued['decl']}").status_code == 200
+    assert "Revoke certificate" not in sam.get(f"/declarations/{issued['decl']}").text
+    assert sam.post(url, data={**good, "csrf": token(sam)}).status_code == 403
+    otto = logged_in(site, "otto", "Other Verifier Co")
+    assert "Revoke certificate" not in otto.get(f"/declarations/{issued['decl']}").text
+    assert otto.post(url, data={**good, "csrf": token(otto)}).status_code == 403
+    vera = logged_in(site, "vera", "Test Verifier Co")
+    assert vera.post(url, data=good).status_code == 403  # no CSRF token
+    for reason in ("", "   \n ", "x" * 501):
+        r = vera.post(url, data={**good, "reason": reason, "csrf": token(vera)})
+        assert r.status_code == 422 and "1 to 500 characters" in r.text, reason[:10]
+    assert revocation_state(site, number) == before
+
+
+def test_a_verifier_of_the_issuing_organisation_revokes_on_the_web(site, issued):
+    """The reason (trimmed, 500 characters: the most allowed) is recorded with vera as the actor,
+    the PACT footprint becomes Deprecated, the public page says revoked with the reason; a second
+    revocation is refused with a message and adds no row."""
+    from sqlalchemy import select
+
+    from greenal.registry import db as regdb
+    from greenal.registry.models import AuditEntry
+
+    url, number = issued["url"], issued["number"]
+    reason = ("meter logs for March found altered " * 20)[:499] + "."
+    assert len(reason) == 500
+    vera = logged_in(site, "vera", "Test Verifier Co")
+    assert f"Revoke certificate {number}" in vera.get(f"/declarations/{issued['decl']}").text
+    r = vera.post(url, data={"csrf": token(vera), "certificate": number, "reason": f"  {reason}\n"})
+    assert r.status_code == 303 and r.headers["location"] == f"/declarations/{issued['decl']}?done=revoked"
+    assert revocation_state(site, number) == ("revoked", [reason], "Deprecated", "Deprecated")
+    actors = regdb.transaction(site["app"].state.engine, lambda session: session.execute(
+        select(AuditEntry.actor).where(AuditEntry.action == "revoke").order_by(AuditEntry.id.desc()).limit(2)).scalars()
+        .all())
+    assert actors == ["vera (Test Verifier Co, web)"] * 2  # the certificate and its revocation row
+    page = vera.get(r.headers["location"]).text
+    assert "The certificate is revoked" in page and "Revoke certificate" not in page
+    public = client_of(site).get(f"/verify/{number}")
+    assert public.status_code == 200 and ">Revoked<" in public.text and reason in public.text
+    again = vera.post(url, data={"csrf": token(vera), "certificate": number, "reason": "again"})
+    assert again.status_code == 409 and "already revoked" in again.text
+    assert revocation_state(site, number) == ("revoked", [reason], "Deprecated", "Deprecated")

@@ -197,7 +197,7 @@ class PactEvent(Base):
 
 
 class AuthFailure(Base):
-    """A failed client authentication at /auth/token (rate limit shared by every worker; 0003)."""
+    """A failed client authentication at /auth/token or web log-in (rate limits shared by every worker; 0003)."""
     __tablename__ = "auth_failures"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(64))

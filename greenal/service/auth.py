@@ -3,7 +3,8 @@
 Secrets are stored only as salted scrypt hashes (RFC 7914). Access tokens are JWTs (RFC 7519)
 signed with HMAC-SHA256 under a key kept in the registry's `service_settings`, so any worker on
 the same database checks any other worker's tokens. Failed client authentications are recorded
-in `auth_failures`, so the rate limit holds across workers too.
+in `auth_failures`, so the rate limit holds across workers too; the web log-in
+(greenal.service.web) counts its failures there as well, under its own sources.
 """
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ TOKEN_TTL_S = 3600
 TOKEN_KEY_SETTING = "pact_token_key"
 FAILURE_WINDOW_S = 300
 MAX_FAILURES = 10  # failed authentications per source address within the window
+FAILURE_KEEP_S = 24 * 3600  # longer than any caller's window (web log-in: 15 min): older failures are deleted
+SOURCE_CHARS = 64  # auth_failures.source (migration 0003)
 CLIENT_CACHE_S = 5.0  # a removed client's tokens stop working within this time
 CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
@@ -155,17 +158,29 @@ def _ago(seconds: float) -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def too_many_failures(engine: Engine, source: str) -> bool:
+def _source(source: str) -> str:
+    return source[:SOURCE_CHARS]
+
+
+def too_many_failures(engine: Engine, source: str, limit: int = MAX_FAILURES,
+                      window_s: int = FAILURE_WINDOW_S) -> bool:
+    """At least `limit` failures recorded for `source` within the last `window_s` seconds, by any
+    worker on this database (the PACT token endpoint and the web log-in both count here)."""
     def work(session):
         return session.execute(select(func.count()).select_from(AuthFailure).where(
-            AuthFailure.source == source, AuthFailure.created >= _ago(FAILURE_WINDOW_S))).scalar_one()
-    return regdb.transaction(engine, work) >= MAX_FAILURES
+            AuthFailure.source == _source(source), AuthFailure.created >= _ago(window_s))).scalar_one()
+    return regdb.transaction(engine, work) >= limit
 
 
-def record_failure(engine: Engine, source: str) -> None:
+def record_failure(engine: Engine, *sources: str, window_s: int = FAILURE_WINDOW_S) -> None:
+    """One failure for each of `sources`; their failures older than `window_s`, and anyone's older
+    than FAILURE_KEEP_S, are deleted."""
     def work(session):
-        session.execute(delete(AuthFailure).where(AuthFailure.created < _ago(FAILURE_WINDOW_S)))
-        session.add(AuthFailure(source=source[:64], created=now()))
+        session.execute(delete(AuthFailure).where(
+            (AuthFailure.source.in_([_source(s) for s in sources]) & (AuthFailure.created < _ago(window_s)))
+            | (AuthFailure.created < _ago(FAILURE_KEEP_S))))
+        for source in sources:
+            session.add(AuthFailure(source=_source(source), created=now()))
     regdb.transaction(engine, work)
 
 

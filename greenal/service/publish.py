@@ -18,6 +18,7 @@ from greenal.errors import InputError
 from greenal.registry import db as regdb
 from greenal.registry.audit import now
 from greenal.registry.models import Certificate, Declaration, DeclarationVersion, Organisation, PublishedFootprint
+from greenal.registry.service import revoke
 from greenal.report import pact as report_pact
 
 MAX_DOCUMENT_BYTES = 1_000_000
@@ -155,6 +156,14 @@ def publish_certificates(engine: Engine, number: str | None = None) -> list[dict
         what = publish_document(engine, document, "certificate", cert_number, org_id)
         changed.append({"certificate": cert_number, "id": document["id"], "status": document["status"], "change": what})
     return changed
+
+
+def revoke_certificate(number: str, reason: str, db=None, data_dir=None, actor=None) -> dict:
+    """Revoke an issued certificate (greenal.registry.revoke) and at once mark its PACT footprint
+    Deprecated: the one path of `greenal registry revoke` and of the web page's revocation form."""
+    revoked = revoke(number, reason, db=db, data_dir=data_dir, actor=actor)
+    revoked["footprints"] = publish_certificates(regdb.open_engine(db, data_dir), revoked["certificate"])
+    return revoked
 
 
 # ---------------------------------------------------------------- shipments

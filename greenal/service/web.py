@@ -16,7 +16,6 @@ import logging
 import os
 import tempfile
 import threading
-import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,8 +44,8 @@ from greenal.registry.models import (Certificate, Declaration, DeclarationVersio
 from greenal.registry.submission import MAX_INPUT_BYTES, as_file, compute, prepare
 from greenal.report import html
 from greenal.report.i18n import LANGS, translator
-from greenal.service.publish import publish_certificates
-from greenal.service import sessions, users
+from greenal.service.publish import publish_certificates, revoke_certificate
+from greenal.service import auth, sessions, users
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,7 @@ MAX_FORM_BYTES = MAX_UPLOAD_BYTES + 64_000  # the upload and the form's other fi
 MAX_CARRIED_BYTES = MAX_UPLOAD_BYTES * 4 // 3 + 64_000  # the checked file carried back in base64
 MAX_SMALL_FORM_BYTES = 64_000  # log-in, reject, approve (a key file is under signing.MAX_KEY_BYTES)
 MAX_REASON_CHARS = 2_000
+MAX_REVOCATION_REASON_CHARS = 500  # the revocation form's reason (trimmed): shown on the public verify page
 LANG_COOKIE = "greenal_lang"
 GWP_CHOICES = ("ar6", "ar5", "ar4", "sar")
 API_PREFIXES = ("/3/", "/3", "/auth", "/2/", "/.well-known")  # the PACT API answers these (greenal.service.pact)
@@ -77,13 +77,12 @@ SECURITY_HEADERS = {
 STATIC = {"web.css": "text/css; charset=utf-8", "web.js": "text/javascript; charset=utf-8"}
 COMPUTE_LOCK = threading.Lock()  # one footprint at a time per worker (the Brightway engine is shared)
 # Failed log-ins: at most LOGIN_FAILURES per client address and user name within LOGIN_WINDOW_S,
-# then 429 until the window passes. Counted per worker process (no table for it in the schema).
+# then 429 until the window passes. Counted in the registry's auth_failures table (greenal.service.auth,
+# as the PACT token endpoint's), so every worker on the database sees every other's failures.
 LOGIN_FAILURES, LOGIN_WINDOW_S = 10, 15 * 60
 # And at most LOGIN_FAILURES_PER_ADDRESS per client address whatever the names tried (password
 # spraying; each try costs a scrypt hash), ten users' worth so an office behind one address still logs in.
 LOGIN_FAILURES_PER_ADDRESS = 10 * LOGIN_FAILURES
-_failures: dict[tuple[str, str, str], list[float]] = {}
-_failures_lock = threading.Lock()
 
 
 # ---------------------------------------------------------------- failures as pages
@@ -245,6 +244,11 @@ def page(v: Visit, template: str, status: int = 200, **context) -> Response:
 
 def redirect(v: Visit, target: str) -> Response:
     return _cookie(RedirectResponse(target, status_code=303), v)
+
+
+def _actor(user: dict) -> str:
+    """Who did it, as the audit log records a web action."""
+    return f"{user['name']} ({user['organisation']}, web)"
 
 
 def need(v: Visit, *roles: str) -> dict:
@@ -423,17 +427,33 @@ def _latest_content(v: Visit, declaration_id: int) -> tuple[bytes, str, str]:
     return regdb.transaction(_engine(v.request), work)
 
 
+def _certificates(v: Visit, declaration_id: int) -> list[tuple[str, str, int]]:
+    """(number, status, id of the organisation whose verifier signed it) of the declaration's
+    certificates, latest first."""
+    def work(session):
+        rows = session.execute(select(Certificate.number, Certificate.status, User.organisation_id)
+                               .select_from(Certificate)
+                               .join(SigningKey, Certificate.key_id == SigningKey.key_id)
+                               .join(User, SigningKey.user_id == User.id)
+                               .join(DeclarationVersion, Certificate.version_id == DeclarationVersion.id)
+                               .where(DeclarationVersion.declaration_id == declaration_id)
+                               .order_by(Certificate.id.desc())).all()
+        return [(number, status, org) for number, status, org in rows]
+    return regdb.transaction(_engine(v.request), work)
+
+
 def _signer_org(v: Visit, declaration_id: int) -> int | None:
     """The organisation whose verifier signed the declaration's latest certificate."""
-    def work(session):
-        row = session.execute(select(User.organisation_id)
-                              .join(SigningKey, SigningKey.user_id == User.id)
-                              .join(Certificate, Certificate.key_id == SigningKey.key_id)
-                              .join(DeclarationVersion, Certificate.version_id == DeclarationVersion.id)
-                              .where(DeclarationVersion.declaration_id == declaration_id)
-                              .order_by(Certificate.id.desc()).limit(1)).first()
-        return row[0] if row else None
-    return regdb.transaction(_engine(v.request), work)
+    certificates = _certificates(v, declaration_id)
+    return certificates[0][2] if certificates else None
+
+
+def _revocable(user: dict, certificates: list[tuple[str, str, int]]) -> dict[str, str]:
+    """{number: status} of the certificates this user may revoke: those signed by a verifier of the
+    user's own organisation (a verifier organisation's verifier or administrator)."""
+    if user["role"] not in ("verifier", "admin") or user["kind"] != "verifier":
+        return {}
+    return {number: status for number, status, org in certificates if org == user["organisation_id"]}
 
 
 # ---------------------------------------------------------------- public: static, language, verification
@@ -535,15 +555,22 @@ def login_form(request: Request, next: str = "/") -> Response:
     return page(v, "login.html", next=_safe_next(next), failed=False, organisation="", name="")
 
 
-def _recent_failures(key: tuple[str, str, str], add: bool = False) -> int:
-    now = time.monotonic()
-    with _failures_lock:
-        recent = [at for at in _failures.get(key, []) if now - at < LOGIN_WINDOW_S] + ([now] if add else [])
-        if recent:
-            _failures[key] = recent
-        else:
-            _failures.pop(key, None)
-        return len(recent)
+def login_sources(address: str, organisation: str, name: str) -> tuple[str, str]:
+    """The auth_failures sources a failed web log-in counts under: this user name from this address
+    (hashed, as names are long: the column holds auth.SOURCE_CHARS) and the address; prefixed, so
+    they never mix with the PACT token endpoint's bare addresses."""
+    user = hashlib.sha256("\0".join((address, organisation.casefold(), name.casefold())).encode()).hexdigest()
+    return f"web-user:{user[:48]}", f"web-address:{address}"
+
+
+def login_throttled(engine, address: str, organisation: str, name: str) -> bool:
+    per_user, per_address = login_sources(address, organisation, name)
+    return (auth.too_many_failures(engine, per_user, LOGIN_FAILURES, LOGIN_WINDOW_S)
+            or auth.too_many_failures(engine, per_address, LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_S))
+
+
+def login_failed(engine, address: str, organisation: str, name: str) -> None:
+    auth.record_failure(engine, *login_sources(address, organisation, name), window_s=LOGIN_WINDOW_S)
 
 
 @router.post("/login", include_in_schema=False)
@@ -551,15 +578,12 @@ async def login(request: Request) -> Response:
     v, form = await posted(request)
     organisation, name = _text(form, "organisation").strip(), _text(form, "name").strip()
     address = request.client.host if request.client else ""
-    client, from_address = (address, organisation.casefold(), name.casefold()), ("address", address, "")
-    if (_recent_failures(client) >= LOGIN_FAILURES
-            or _recent_failures(from_address) >= LOGIN_FAILURES_PER_ADDRESS):
+    if await run_in_threadpool(login_throttled, _engine(request), address, organisation, name):
         raise Problem(429, "web_error_too_many", f"{LOGIN_FAILURES} failed log-ins in {LOGIN_WINDOW_S // 60} min")
     user = await run_in_threadpool(users.authenticate, _engine(request), organisation, name,
                                    _text(form, "password", users.MAX_PASSWORD_CHARS + 1))
     if user is None:
-        _recent_failures(client, add=True)
-        _recent_failures(from_address, add=True)
+        await run_in_threadpool(login_failed, _engine(request), address, organisation, name)
         return page(v, "login.html", status=401, next=_safe_next(_text(form, "next")), failed=True,
                     organisation=organisation, name=name)
     v.session, v.user, v.set_cookie = sessions.new_session(user), user, True  # a new nonce after log-in
@@ -643,7 +667,7 @@ def _submit(v: Visit, content: bytes, name: str, gwp: str, evidence: str = "") -
             raise InputError(name, "declarant.uscc", sub.declarant["uscc"],
                              f"your organisation's code {user['uscc'] or '(none registered)'}: "
                              "a producer submits only its own declarations")
-        done = registry.record(_engine(request), sub, actor=f"{user['name']} ({user['organisation']}, web)")
+        done = registry.record(_engine(request), sub, actor=_actor(user))
     except GreenalError as error:
         return page(v, "check.html", status=422, name=name, error=_error_fields(error), d=None)
     return redirect(v, f"/declarations/{done['declaration']}?submitted=1")
@@ -701,11 +725,15 @@ def declaration_page(request: Request, declaration_id: int, submitted: int = 0) 
         except GreenalError as error:
             checks = [{"check": "review", "status": "fail", "value": None, "detail": str(error), "basis": ""}]
     own = _own(user, org)
-    can_issue = reviewer and d.status == "approved" and _signer_org(v, d.id) == user["organisation_id"]
+    certificates = _certificates(v, d.id)
+    signer = certificates[0][2] if certificates else None  # the latest certificate's (as _signer_org)
+    can_issue = reviewer and d.status == "approved" and signer == user["organisation_id"]
+    can_revoke = [n for n, status in _revocable(user, certificates).items() if status == "issued"]
     return page(v, "declaration.html", s=shown, d=checked, checks=checks, reviewer=reviewer, own=own,
                 can_decide=reviewer and not own and d.status == "submitted", can_issue=can_issue,
                 failed=[c for c in checks or [] if c["status"] == "fail"], submitted=bool(submitted),
-                downloads=list(DOWNLOADS), notice=v.request.query_params.get("done", ""))
+                downloads=list(DOWNLOADS), notice=v.request.query_params.get("done", ""), can_revoke=can_revoke,
+                max_revocation_reason=MAX_REVOCATION_REASON_CHARS)
 
 
 # ---------------------------------------------------------------- verifier pages
@@ -753,7 +781,7 @@ def _approve(v: Visit, declaration_id: int, key_bytes: bytes, valid_days: int) -
                                  f"a signing key registered to {user['name']}")
             with COMPUTE_LOCK:
                 registry.approve(declaration_id, path, db=_db(request), data_dir=_data_dir(request),
-                                 valid_days=valid_days, actor=f"{user['name']} ({user['organisation']}, web)")
+                                 valid_days=valid_days, actor=_actor(user))
         except GreenalError as error:
             raise Problem(422, "web_error_decision", error=_clean(error, path)) from None
     return redirect(v, f"/declarations/{declaration_id}?done=approved")
@@ -784,7 +812,7 @@ def _reject(v: Visit, declaration_id: int, reason: str) -> Response:
     user = _decision_target(v, declaration_id)
     try:
         registry.reject(declaration_id, reason, db=_db(v.request), data_dir=_data_dir(v.request),
-                        actor=f"{user['name']} ({user['organisation']}, web)")
+                        actor=_actor(user))
     except GreenalError as error:
         raise Problem(422, "web_error_decision", error=error) from None
     return redirect(v, f"/declarations/{declaration_id}?done=rejected")
@@ -803,7 +831,7 @@ def _issue(v: Visit, declaration_id: int) -> Response:
         raise Problem(403, "web_error_forbidden")
     try:
         issued = registry.issue(declaration_id, db=_db(v.request), data_dir=_data_dir(v.request),
-                                actor=f"{user['name']} ({user['organisation']}, web)")
+                                actor=_actor(user))
         publish_certificates(_engine(v.request), issued["certificate"])  # served by the PACT API at once
     except GreenalError as error:
         raise Problem(422, "web_error_decision", error=error) from None
@@ -814,6 +842,34 @@ def _issue(v: Visit, declaration_id: int) -> Response:
 async def issue(request: Request, declaration_id: int) -> Response:
     v, _ = await posted(request)
     return await run_in_threadpool(_issue, v, declaration_id)
+
+
+def _revoke(v: Visit, declaration_id: int, number: str, reason: str) -> Response:
+    """Revoke a certificate of the declaration, signed by the user's organisation, and deprecate its
+    PACT footprint (greenal.service.publish.revoke_certificate, as `greenal registry revoke`)."""
+    user = need(v, "verifier", "admin")
+    _declaration_row(v, declaration_id)
+    mine = _revocable(user, _certificates(v, declaration_id))
+    if number not in mine:
+        raise Problem(403, "web_error_forbidden")
+    if mine[number] == "revoked":
+        raise Problem(409, "web_error_already_revoked", number)
+    reason = reason.strip()
+    try:
+        if not 1 <= len(reason) <= MAX_REVOCATION_REASON_CHARS:
+            raise InputError("revocation form", "reason", f"{len(reason)} characters",
+                             f"the reason for the revocation, 1 to {MAX_REVOCATION_REASON_CHARS} characters")
+        revoke_certificate(number, reason, db=_db(v.request), data_dir=_data_dir(v.request), actor=_actor(user))
+    except GreenalError as error:
+        raise Problem(422, "web_error_decision", error=error) from None
+    return redirect(v, f"/declarations/{declaration_id}?done=revoked")
+
+
+@router.post("/declarations/{declaration_id}/revoke", include_in_schema=False)
+async def revoke(request: Request, declaration_id: int) -> Response:
+    v, form = await posted(request)
+    return await run_in_threadpool(_revoke, v, declaration_id, _text(form, "certificate", 64),
+                                   _text(form, "reason", MAX_SMALL_FORM_BYTES))
 
 
 # ---------------------------------------------------------------- anything else
