@@ -1,7 +1,11 @@
+import glob
+import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +20,7 @@ from greenal import api
 # are built once; every other test goes to whichever worker is free. (xdist starts the largest
 # groups first.)
 WHOLE_FILES = {"test_reports.py", "test_wheel.py", "test_documents.py", "test_uncertainty.py", "test_service_pact.py",
-               "test_service_web.py", "test_service_browser.py", "test_certificate_pdf.py"}
+               "test_service_web.py", "test_service_browser.py", "test_certificate_pdf.py", "test_service_postgres.py"}
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -84,6 +88,35 @@ def run_cli(capfd, monkeypatch):
         out, err = capfd.readouterr()
         return CliRun(code, out, err)
     return run
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster on a unix socket (Debian's `postgresql`: initdb/pg_ctl as the
+    `postgres` user, no TCP), one per test session (test_registry.py, test_service_postgres.py);
+    yields the socket directory. Skips, with the reason, where it cannot start."""
+    initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not initdb:
+        pytest.skip("PostgreSQL not installed (Debian package postgresql; `make test` installs it)")
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        pytest.skip("PostgreSQL cluster needs root to run initdb as the postgres user")
+    bindir = Path(initdb[-1]).parent
+    base = Path(tempfile.mkdtemp(prefix="gpg", dir="/tmp"))  # short: unix socket paths are limited to 107 bytes
+    shutil.chown(base, "postgres")
+    as_pg = ["runuser", "-u", "postgres", "--"]
+    try:
+        subprocess.run([*as_pg, str(bindir / "initdb"), "-D", str(base / "data"), "-A", "trust", "-U", "postgres",
+                        "--no-sync", "-E", "UTF8"], check=True, capture_output=True, timeout=120)
+        subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(base / "data"), "-l", str(base / "log"), "-w",
+                        "-o", f"-c listen_addresses='' -c unix_socket_directories={base} -c fsync=off", "start"],
+                       check=True, capture_output=True, timeout=120)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.skip(f"PostgreSQL cluster could not start: {error}")
+    yield base
+    subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(base / "data"), "-m", "immediate", "stop"],
+                   capture_output=True, timeout=60)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,12 @@ PostgreSQL cases are skipped with the reason.
 """
 import datetime as dt
 import gc
-import glob
 import json
 import multiprocessing
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,33 +31,6 @@ VERIFIER_USCC = "91110000MA00000001"
 
 
 # ---------------------------------------------------------------- backends
-
-
-@pytest.fixture(scope="session")
-def postgres_cluster():
-    """A throwaway PostgreSQL cluster on a unix socket; yields the socket directory."""
-    initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not initdb:
-        pytest.skip("PostgreSQL not installed (Debian package postgresql; `make test` installs it)")
-    if os.geteuid() != 0 or not shutil.which("runuser"):
-        pytest.skip("PostgreSQL cluster needs root to run initdb as the postgres user")
-    bindir = Path(initdb[-1]).parent
-    base = Path(tempfile.mkdtemp(prefix="gpg", dir="/tmp"))  # short: unix socket paths are limited to 107 bytes
-    shutil.chown(base, "postgres")
-    as_pg = ["runuser", "-u", "postgres", "--"]
-    try:
-        subprocess.run([*as_pg, str(bindir / "initdb"), "-D", str(base / "data"), "-A", "trust", "-U", "postgres",
-                        "--no-sync", "-E", "UTF8"], check=True, capture_output=True, timeout=120)
-        subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(base / "data"), "-l", str(base / "log"), "-w",
-                        "-o", f"-c listen_addresses='' -c unix_socket_directories={base} -c fsync=off", "start"],
-                       check=True, capture_output=True, timeout=120)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.skip(f"PostgreSQL cluster could not start: {error}")
-    yield base
-    subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(base / "data"), "-m", "immediate", "stop"],
-                   capture_output=True, timeout=60)
-    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -7,7 +7,7 @@ import getpass
 from sqlalchemy import select
 
 from greenal.registry.canonical import digest, sha256_hex
-from greenal.registry.models import AuditEntry
+from greenal.registry.models import AuditEntry, chars
 
 GENESIS = "0" * 64
 
@@ -44,7 +44,7 @@ def log(session, actor: str, action: str, obj, deleted: bool = False) -> None:
     """Append one audit entry for `obj` (flushed first, so it has its id)."""
     session.flush()
     last = session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).scalar_one_or_none()
-    entry = {"id": (last.id + 1) if last else 1, "created": now(), "actor": actor, "action": action,
+    entry = {"id": (last.id + 1) if last else 1, "created": now(), "actor": actor_name(actor), "action": action,
              "table_name": obj.__tablename__, "row_id": obj.id, "row_hash": None if deleted else row_hash(obj),
              "prev_hash": last.hash if last else GENESIS}
     session.add(AuditEntry(**entry, hash=entry_hash(entry)))
@@ -52,8 +52,11 @@ def log(session, actor: str, action: str, obj, deleted: bool = False) -> None:
 
 
 def actor_name(actor: str | None) -> str:
+    """Who acted, as the audit log records it: cut to the column's width (audit_entries.actor; a web
+    actor names the user and the organisation, each of which may be long), ending in '…' when cut."""
     if actor:
-        return actor
+        width = chars(AuditEntry.actor)
+        return actor if len(actor) <= width else actor[:width - 1] + "…"
     try:
         return getpass.getuser()
     except Exception:  # no user name in this environment

@@ -11,6 +11,12 @@ class Base(DeclarativeBase):
     pass
 
 
+def chars(attribute) -> int:
+    """The most characters a String column holds, e.g. chars(Organisation.name): PostgreSQL refuses
+    a longer value (SQLite stores it), so inputs are checked against it first."""
+    return attribute.property.columns[0].type.length
+
+
 class Organisation(Base):
     __tablename__ = "organisations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

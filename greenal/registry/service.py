@@ -18,7 +18,7 @@ from greenal.registry.audit import actor_name, log, now
 from greenal.registry.canonical import canonical, sha256_hex
 from greenal.model.electricity import serial_ranges_overlap, serial_readings
 from greenal.registry.models import (Certificate, Claim, Declaration, DeclarationVersion, Organisation, Revocation,
-                                     SigningKey, User)
+                                     SigningKey, User, chars)
 from greenal.registry.submission import Submission, parse_bytes, prepare
 
 DEFAULT_VALID_DAYS = 365
@@ -46,6 +46,9 @@ def add_organisation(name: str, kind: str, uscc: str | None = None, db=None, dat
         raise InputError("command line", "--kind", kind, "producer or verifier")
     if not name.strip():
         raise InputError("command line", "NAME", name, "an organisation name")
+    if len(name) > chars(Organisation.name):  # organisations.name: PostgreSQL refuses a longer one
+        raise InputError("command line", "NAME", f"{len(name)} characters",
+                         f"an organisation name of at most {chars(Organisation.name)} characters")
 
     def work(session):
         if session.execute(select(Organisation).where(Organisation.name == name)).scalar_one_or_none():

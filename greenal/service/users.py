@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from greenal.errors import InputError
 from greenal.registry import db as regdb
 from greenal.registry.audit import actor_name, log, now
-from greenal.registry.models import Organisation, ServiceSetting, User
+from greenal.registry.models import Organisation, ServiceSetting, User, chars
 from greenal.registry.service import ready_engine, organisation_row
 from greenal.service.sessions import logout_setting
 
@@ -74,6 +74,9 @@ def add_user(organisation: str, name: str, password: str, role: str, db=None, da
         raise InputError("command line", "--role", role, f"one of {', '.join(ROLES)}")
     if not name.strip():
         raise InputError("command line", "NAME", name, "a user name")
+    if len(name) > chars(User.name):  # users.name: PostgreSQL refuses a longer one
+        raise InputError("command line", "NAME", f"{len(name)} characters",
+                         f"a user name of at most {chars(User.name)} characters")
     check_new_password(password)
     hashed = hash_password(password)
 
