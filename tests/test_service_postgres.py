@@ -37,14 +37,7 @@ def site(postgres_cluster, tmp_path_factory, data_dir):
     (producer, Yunnan Example), the Guangxi example's declaration approved by vera through the
     Python API (not yet issued), vera (verifier, with a registered key), and a PACT client of each
     producer organisation."""
-    name = f"greenal_service_{os.getpid()}"
-    admin = create_engine(regdb.resolve_url(f"postgresql://postgres@/postgres?host={postgres_cluster}"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        c.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    db = f"postgresql://postgres@/{name}?host={postgres_cluster}"
+    db = new_database(postgres_cluster, f"greenal_service_{os.getpid()}")
     base = tmp_path_factory.mktemp("pgweb")
     registry.init(db)
     registry.add_organisation("云南示例绿色铝业有限公司 (Yunnan Example Green Aluminium Co.)", "producer", YUNNAN_USCC,
@@ -62,6 +55,17 @@ def site(postgres_cluster, tmp_path_factory, data_dir):
     clients = {uscc: auth.add_client(engine, f"client-{uscc}", uscc) for uscc in (YUNNAN_USCC, GUANGXI_USCC)}
     return {"db": db, "app": app, "bob_decl": bob_decl, "key": Path(keys["private_key"]), "base": base,
             "data_dir": data_dir, "clients": clients}
+
+
+def new_database(postgres_cluster, name: str) -> str:
+    """An empty database in the session's cluster; its URL."""
+    admin = create_engine(regdb.resolve_url(f"postgresql://postgres@/postgres?host={postgres_cluster}"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        c.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return f"postgresql://postgres@/{name}?host={postgres_cluster}"
 
 
 def second_app(site):
@@ -287,3 +291,24 @@ def test_two_workers_issue_and_revoke_one_certificate_at_once(site):
         select(PublishedFootprint.document).where(PublishedFootprint.source_ref == number)).scalar_one()))[
         "status"] == "Deprecated"
     assert registry.check(db=site["db"])["problems"] == []
+
+
+# ---------------------------------------------------------------- restored on PostgreSQL
+
+
+def test_a_restored_registry_takes_new_clients(site, postgres_cluster, tmp_path):
+    """`registry export` of this database, `registry import` into a new one: the imported rows keep
+    their ids, and the next API client and organisation get new ones (the import moved each table's
+    PostgreSQL sequence past its rows), so the restored service works on."""
+    export = tmp_path / "registry.jsonl"
+    registry.export(export, db=site["db"])
+    restored = new_database(postgres_cluster, f"greenal_restored_{os.getpid()}")
+    registry.init(restored)
+    registry.import_(export, db=restored)
+    app = create_app(restored, site["data_dir"])
+    added = auth.add_client(app.state.engine, "client-after-restore", YUNNAN_USCC)
+    registry.add_organisation("Other Rolling Co", "producer", "91310000MA1FL0000B", db=restored)
+    assert [c["client_id"] for c in auth.list_clients(app.state.engine)] == [
+        *(c["client_id"] for c in site["clients"].values()), added["client_id"]]
+    assert access_token(api_of(app), site["clients"][YUNNAN_USCC])  # an imported client's secret still works
+    assert registry.check(db=restored)["problems"] == []
