@@ -861,6 +861,8 @@ def _revoke(v: Visit, declaration_id: int, number: str, reason: str) -> Response
                              f"the reason for the revocation, 1 to {MAX_REVOCATION_REASON_CHARS} characters")
         revoke_certificate(number, reason, db=_db(v.request), data_dir=_data_dir(v.request), actor=_actor(user))
     except GreenalError as error:
+        if _revocable(user, _certificates(v, declaration_id)).get(number) == "revoked":  # meanwhile, by another
+            raise Problem(409, "web_error_already_revoked", number) from None  # request (worker): as above
         raise Problem(422, "web_error_decision", error=error) from None
     return redirect(v, f"/declarations/{declaration_id}?done=revoked")
 
