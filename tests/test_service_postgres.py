@@ -304,10 +304,12 @@ def test_a_restored_registry_takes_new_clients(site, postgres_cluster, tmp_path)
     restored = new_database(postgres_cluster, f"greenal_restored_{os.getpid()}")
     registry.init(restored)
     registry.import_(export, db=restored)
-    app = create_app(restored, site["data_dir"])
-    added = auth.add_client(app.state.engine, "client-after-restore", YUNNAN_USCC)
+    engine = regdb.ready(regdb.open_engine(restored))
+    added = auth.add_client(engine, "client-after-restore", YUNNAN_USCC)
     registry.add_organisation("Other Rolling Co", "producer", "91310000MA1FL0000B", db=restored)
-    assert [c["client_id"] for c in auth.list_clients(app.state.engine)] == [
+    assert [c["client_id"] for c in auth.list_clients(engine)] == [
         *(c["client_id"] for c in site["clients"].values()), added["client_id"]]
-    assert access_token(api_of(app), site["clients"][YUNNAN_USCC])  # an imported client's secret still works
+    imported = site["clients"][YUNNAN_USCC]  # its secret, stored hashed, still authenticates it
+    assert auth.authenticate(engine, imported["client_id"], imported["client_secret"]) is not None
+    engine.dispose()
     assert registry.check(db=restored)["problems"] == []
