@@ -712,3 +712,18 @@ def test_token_key_is_shared_through_the_database(world):
     auth._keys.clear()  # as a freshly started worker
     with _client(world) as c:
         assert c.get("/3/footprints", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_a_footprint_id_in_another_uuid_spelling_is_refused(world, tmp_path):
+    """GetFootprint looks ids up in their canonical form: a document whose id is the same UUID
+    spelled otherwise (urn:uuid:, braces, upper case, no hyphens) would be published but never
+    found (and overflow the id column on PostgreSQL), so it is refused in one line."""
+    from greenal.errors import InputError
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"  # another registry: the world's list stays as it is
+    registry.init(url)
+    engine = regdb.ready(regdb.open_engine(url))
+    canonical = "0b6d3f5e-7e4c-4a5f-9a57-3c1e8f0d2a11"
+    for spelling in (f"urn:uuid:{canonical}", "{" + canonical + "}", canonical.upper(), canonical.replace("-", "")):
+        with pytest.raises(InputError, match="canonical form"):
+            publish.publish_document(engine, {**world["certificate"], "id": spelling}, "product", "spelling")
+    assert publish.publish_document(engine, {**world["certificate"], "id": canonical}, "product", "spelling") == "added"

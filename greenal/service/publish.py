@@ -65,10 +65,14 @@ def _check(document, where: str) -> dict:
     if missing:
         raise InputError(where, missing[0], "(missing)", "a PACT v3 ProductFootprint with every required field")
     try:
-        uuid.UUID(str(document["id"]))
+        # the id as GetFootprint looks it up (pact.py): the canonical 8-4-4-4-12 lower-case form, not a
+        # urn:uuid:, braced or upper-case spelling of it (and never longer than the 36-character column)
+        if str(uuid.UUID(str(document["id"]))) != document["id"]:
+            raise ValueError(document["id"])
         validity(document)
     except (ValueError, TypeError, KeyError):
-        raise InputError(where, "id / validity", document.get("id"), "a UUID id and RFC 3339 date-times") from None
+        raise InputError(where, "id / validity", document.get("id"),
+                         "a UUID id in its canonical form (lower-case 8-4-4-4-12) and RFC 3339 date-times") from None
     if document["status"] not in ("Active", "Deprecated"):
         raise InputError(where, "status", document["status"], "Active or Deprecated")
     return document
