@@ -173,9 +173,33 @@ def test_certificate_issued_before_pdf_hashes_is_not_failed(desk, tmp_path):
 
     def collect(check, ok, detail):
         return (check, ok, detail)
-    assert issued_file(collect, "ab" * 32, {}, "2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z")[1] is True
-    late = issued_file(collect, "ab" * 32, {}, "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z")
+    assert issued_file(collect, "ab" * 32, {}, issued_before_records=True)[1] is True
+    late = issued_file(collect, "ab" * 32, {}, issued_before_records=False)
     assert late[1] is False and late[2].startswith("not a file the registry issued")
+
+
+def test_pdf_of_a_certificate_signed_before_but_issued_after_the_first_record_fails(desk, tmp_path, monkeypatch):
+    """Audit: a certificate approved (signed) long before the registry recorded its first PDF, but
+    issued after it without a PDF (as the web page issues: JSON only), is not an old certificate:
+    a PDF of it that the registry never recorded (here printed by greenal's own code, its record
+    suppressed, as anyone holding the public signed JSON could) fails "issued file". The signing
+    time used to decide this let such a PDF pass as issued before schema 0004."""
+    from greenal.registry import service
+
+    copy = tmp_path / "registry.sqlite"
+    shutil.copyfile(desk["db"].removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    source = tmp_path / "scrap.yaml"
+    source.write_text((ROOT / "examples" / "scrap-recycler.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    decl = registry.submit(source, db=url, data_dir=desk["data_dir"])["declaration"]
+    with monkeypatch.context() as m:  # signed on a day before any PDF was recorded
+        m.setattr(service, "now", lambda: "2000-01-02T00:00:00Z")
+        registry.approve(decl, desk["tmp"] / "keys" / "alice.key", db=url, data_dir=desk["data_dir"])
+    monkeypatch.setattr(pdfdoc, "record_files", lambda *args, **kwargs: [])
+    made = pdfdoc.issue_files(decl, tmp_path / "made", formats=("pdf",), langs=("en",), db=url,
+                              data_dir=desk["data_dir"], base=BASE)
+    checks = registry.verify(made["paths"][0], db=url, data_dir=desk["data_dir"])
+    assert [c["check"] for c in failed(checks)] == ["issued file"], checks
 
 
 def test_issued_file_rows_are_audited_and_exported(desk, tmp_path):
