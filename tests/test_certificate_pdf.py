@@ -7,6 +7,7 @@ printed page with an independent decoder (zxing-cpp) on a pdftoppm image.
 import hashlib
 import io
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -330,6 +331,24 @@ def test_one_chromium_prints_every_document_of_a_run(tmp_path, monkeypatch):
     assert [c for c in started if not c.endswith("fc-list")] == [pdf.browser()]  # (fc-list: the font check)
     for i, path in enumerate(paths):
         assert f"document {i}" in pdftotext(path)
+
+
+def test_a_broken_or_hanging_browser_is_named(tmp_path, monkeypatch):
+    """A headless shell first on PATH that fails to start (exit 1) or never answers (the time
+    limit): the one-line error names the program that failed (with the shell and the full browser
+    both installed, the user must know which to repair or remove), and nothing is written."""
+    fake = tmp_path / "bin" / "chromium-headless-shell"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'error while loading shared libraries: libfoo.so' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{pdf.os.environ['PATH']}")
+    with pytest.raises(MissingTool, match=f"^Chromium \\({re.escape(str(fake))}\\) could not print the PDF .*libfoo"):
+        pdf.html_to_pdf("<p>x</p>", tmp_path / "x.pdf")
+    fake.write_text("#!/bin/sh\nexec sleep 600\n")
+    monkeypatch.setattr(pdf, "TIMEOUT_S", 0)  # the limit reached at once (no waiting in tests)
+    with pytest.raises(MissingTool, match=f"^Chromium \\({re.escape(str(fake))}\\) did not print the PDF within 0 s"):
+        pdf.html_to_pdf("<p>x</p>", tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_missing_chromium_or_cjk_font_is_exit_3(tmp_path, monkeypatch):
