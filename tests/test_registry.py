@@ -410,6 +410,22 @@ def test_revocation(desk):
     assert registry.check(db=desk["db"])["problems"] == []
 
 
+def test_a_stored_reason_with_controls_is_shown_as_one_line(desk):
+    """A reason stored before `revoke` checked them (or edited in): `greenal verify` shows it on one
+    line, a terminal escape and a right-to-left override as U+FFFD, never as themselves."""
+    from sqlalchemy import text
+
+    from greenal.registry.db import open_engine
+
+    _, cert = issued(desk, EXAMPLE)
+    number = json.loads(cert.read_bytes())["number"]
+    registry.revoke(number, "first line", db=desk["db"])
+    with open_engine(desk["db"]).begin() as c:
+        c.execute(text("UPDATE revocations SET reason = :r"), {"r": "typo\nCERT.pdf: valid\x1b[2K \u202eok"})
+    detail = failed(registry.verify(cert, db=desk["db"]))[0]["detail"]
+    assert detail.endswith(": typo CERT.pdf: valid\ufffd[2K \ufffdok"), detail
+
+
 def test_expiry(desk):
     start = dt.date(2025, 1, 1)
     _, cert = issued(desk, EXAMPLE, valid_days=30, valid_from=start)

@@ -643,6 +643,12 @@ def test_revocation_is_refused_to_others_and_to_bad_forms(site, issued):
     for reason in ("", "   \n ", "x" * 501):
         r = vera.post(url, data={**good, "reason": reason, "csrf": token(vera)})
         assert r.status_code == 422 and "1 to 500 characters" in r.text, reason[:10]
+    # The reason is public (verify page, `greenal verify` in a terminal): a terminal escape that
+    # would erase the printed FAIL line, or a right-to-left override, is refused with its position
+    for reason, where in (("ok\x1b[2K\rok   not revoked", "character 3: U+001B"),
+                          ("typo \u202edilav", "character 6: U+202E")):
+        r = vera.post(url, data={**good, "reason": reason, "csrf": token(vera)})
+        assert r.status_code == 422 and where in r.text and "without control or bidirectional" in r.text, reason
     assert revocation_state(site, number) == before
 
 
@@ -660,7 +666,9 @@ def test_a_verifier_of_the_issuing_organisation_revokes_on_the_web(site, issued)
     assert len(reason) == 500
     vera = logged_in(site, "vera", "Test Verifier Co")
     assert f"Revoke certificate {number}" in vera.get(f"/declarations/{issued['decl']}").text
-    r = vera.post(url, data={"csrf": token(vera), "certificate": number, "reason": f"  {reason}\n"})
+    space = reason.index(" ", 100)
+    posted = reason[:space] + "\r\n" + reason[space + 1:]  # a line break inside: one space when stored
+    r = vera.post(url, data={"csrf": token(vera), "certificate": number, "reason": f"  {posted}\n"})
     assert r.status_code == 303 and r.headers["location"] == f"/declarations/{issued['decl']}?done=revoked"
     assert revocation_state(site, number) == ("revoked", [reason], "Deprecated", "Deprecated")
     actors = regdb.transaction(site["app"].state.engine, lambda session: session.execute(

@@ -15,7 +15,7 @@ from greenal.registry import pdfdoc, signing
 from greenal.registry.canonical import canonical, sha256_hex
 from greenal.registry.models import (AuditEntry, Certificate, DeclarationVersion, IssuedFile, Organisation, Revocation,
                                      SigningKey, User)
-from greenal.registry.service import CERTIFICATE_TYPE, ready_engine, verification_code
+from greenal.registry.service import CERTIFICATE_TYPE, one_line, ready_engine, verification_code
 from greenal.registry.submission import compute, read_input
 
 REQUIRED = ("type", "format", "number", "claim", "declaration", "toolkit_version", "data_version", "gwp", "results",
@@ -136,7 +136,8 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
         issued_file(add, file_sha256, issued_pdfs, before_records)
     if not add("not revoked", revocation is None and cert[1] == "issued",
                "issued, not revoked" if revocation is None and cert[1] == "issued" else
-               f"revoked on {revocation[0]}: {revocation[1]}" if revocation else f"not issued (status {cert[1]})"):
+               f"revoked on {revocation[0]}: {one_line(revocation[1])}" if revocation else
+               f"not issued (status {cert[1]})"):
         return out
     today = today or dt.datetime.now(dt.timezone.utc).date()
     start, end = document["validity"]["from"], document["validity"]["until"]

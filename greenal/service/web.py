@@ -38,7 +38,7 @@ from greenal.paths import bundled
 from greenal.registry import db as regdb
 from greenal.registry import signing
 from greenal.registry.canonical import canonical
-from greenal.registry.service import DEFAULT_VALID_DAYS, row_id
+from greenal.registry.service import DEFAULT_VALID_DAYS, revocation_reason, row_id
 from greenal.registry.models import (Certificate, Declaration, DeclarationVersion, Organisation, Revocation,
                                      SigningKey, User)
 from greenal.registry.submission import MAX_INPUT_BYTES, as_file, compute, prepare
@@ -854,8 +854,8 @@ def _revoke(v: Visit, declaration_id: int, number: str, reason: str) -> Response
         raise Problem(403, "web_error_forbidden")
     if mine[number] == "revoked":
         raise Problem(409, "web_error_already_revoked", number)
-    reason = reason.strip()
     try:
+        reason = revocation_reason(reason, "revocation form", "reason") if reason.strip() else ""
         if not 1 <= len(reason) <= MAX_REVOCATION_REASON_CHARS:
             raise InputError("revocation form", "reason", f"{len(reason)} characters",
                              f"the reason for the revocation, 1 to {MAX_REVOCATION_REASON_CHARS} characters")
