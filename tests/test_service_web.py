@@ -552,6 +552,65 @@ def test_the_api_paths_are_left_to_the_api(site):
     assert r.status_code in (401, 403, 404) and "text/html" not in r.headers.get("content-type", "")
 
 
+def test_log_ins_sent_at_once_do_not_pass_the_limit_together(site, no_failures, monkeypatch):
+    """Audit: wrong passwords for one user sent at once all passed the limit's check before any
+    failure was recorded (each records only after its password check), so many more than
+    LOGIN_FAILURES were tried. Each attempt now counts before its password is checked: of
+    LOGIN_FAILURES + 5 sent at once, at most LOGIN_FAILURES reach the check, the others get 429.
+    (Here the password check waits until every request has reached it or been refused.)"""
+    import threading
+
+    from greenal.service import web
+
+    sent = web.LOGIN_FAILURES + 5
+    arrivals: list[str] = []  # a request at the password check, or refused
+    lock, everyone = threading.Lock(), threading.Event()
+
+    def arrived() -> None:
+        with lock:
+            arrivals.append("")
+            if len(arrivals) == sent:
+                everyone.set()
+
+    def waiting_check(engine, organisation, name, password):
+        arrived()
+        everyone.wait(120)
+        return None
+    monkeypatch.setattr(web.users, "authenticate", waiting_check)
+    clients = [client_of(site) for _ in range(sent)]
+    forms = [{"csrf": csrf_of(c.get("/login").text), "organisation": GUANGXI_USCC, "name": "bob",
+              "password": "wrong-password"} for c in clients]
+    codes: list[int] = []
+
+    def attempt(client, form) -> None:
+        code = client.post("/login", data=form).status_code
+        codes.append(code)
+        if code == 429:
+            arrived()
+    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(clients, forms, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # (how many of the LOGIN_FAILURES get through depends on the order the reservations and their
+    # re-checks interleave: a re-check may count later requests' reservations too, never fewer)
+    assert len(codes) == sent and set(codes) <= {401, 429} and codes.count(401) <= web.LOGIN_FAILURES, codes
+
+
+def test_the_organisation_by_name_or_code_is_one_counter(site, no_failures):
+    """Audit: the organisation may be given by name or by USCC; the counter was keyed by the text
+    typed, so alternating the two gave one account twice the tries."""
+    from greenal.service import web
+
+    client = client_of(site)
+    form = {"csrf": csrf_of(client.get("/login").text), "name": "bob", "password": "wrong-password"}
+    for i in range(web.LOGIN_FAILURES):
+        organisation = GUANGXI_USCC if i % 2 else "广西示例铝业有限公司 (Guangxi Example Aluminium Co.)"
+        assert client.post("/login", data={**form, "organisation": organisation}).status_code == 401
+    r = client.post("/login", data={**form, "organisation": GUANGXI_USCC, "password": PASSWORD["bob"]})
+    assert r.status_code == 429
+
+
 def test_failed_log_ins_count_across_workers(site, no_failures):
     """Two apps on one database, as two uvicorn workers: the failures made through one block the
     user in the other, and the count is the database's (forgotten there, the user gets in again)."""
