@@ -400,13 +400,16 @@ def test_signature_by_unregistered_key_fails(desk, tmp_path):
 
 
 def test_revocation(desk):
-    _, cert = issued(desk, EXAMPLE)
+    declaration_id, cert = issued(desk, EXAMPLE)
     number = json.loads(cert.read_bytes())["number"]
     registry.revoke(number, "meter data found falsified", db=desk["db"])
     bad = failed(registry.verify(cert, db=desk["db"]))
     assert bad[0]["check"] == "not revoked" and "meter data found falsified" in bad[0]["detail"]
     with pytest.raises(InputError, match="issued certificate"):
         registry.revoke(number, "again", db=desk["db"])
+    with pytest.raises(InputError, match=r"\(revoked\)'; expected a certificate not revoked"):  # no new files
+        registry.issue(declaration_id, db=desk["db"], out=desk["tmp"] / "again.json")
+    assert not (desk["tmp"] / "again.json").exists()
     assert registry.check(db=desk["db"])["problems"] == []
 
 

@@ -422,6 +422,9 @@ def issue(declaration_id, db=None, data_dir=None, out=None, actor=None) -> dict:
                                                         Certificate.version_id == DeclarationVersion.id)
                                .where(DeclarationVersion.declaration_id == d.id)
                                .order_by(Certificate.id.desc()).limit(1)).scalar_one()
+        if cert.status == "revoked":  # `registry issue` again would print new PDFs of it and record them
+            raise InputError("registry", "certificate", f"{cert.number} (revoked)",
+                             "a certificate not revoked (a revoked certificate is not issued again)")
         if cert.status == "approved":
             cert.status = "issued"
             log(session, actor_name(actor), "issue", cert)
