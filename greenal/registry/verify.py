@@ -193,8 +193,10 @@ def issued_file(add, file_sha256: str, issued_pdfs: dict[str, str], issued_befor
         return add("issued file", True, f"this exact PDF was issued by the registry on {issued_pdfs[file_sha256][:10]} "
                    f"(SHA-256 {file_sha256[:16]}…)")
     if not issued_pdfs and issued_before_records:
-        return add("issued file", True, "no issued files recorded (issued before the registry recorded its PDFs' "
-                   "hashes, schema 0004): this file cannot be matched, only its signed document and printed page")
+        # not "issued before schema 0004": a registry that has never recorded a PDF cannot tell
+        return add("issued file", True, "no issued files recorded (issued before the registry recorded any PDF's "
+                   "hash, as under schemas before 0004): this file cannot be matched, only its signed document and "
+                   "printed page")
     return add("issued file", False, "not a file the registry issued: the PDF was re-made or changed (SHA-256 "
                f"{file_sha256[:16]}… is not among the {len(issued_pdfs)} PDF(s) issued for this certificate)")
 
