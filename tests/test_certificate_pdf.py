@@ -7,6 +7,7 @@ printed page with an independent decoder (zxing-cpp) on a pdftoppm image.
 import hashlib
 import io
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -173,9 +174,33 @@ def test_certificate_issued_before_pdf_hashes_is_not_failed(desk, tmp_path):
 
     def collect(check, ok, detail):
         return (check, ok, detail)
-    assert issued_file(collect, "ab" * 32, {}, "2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z")[1] is True
-    late = issued_file(collect, "ab" * 32, {}, "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z")
+    assert issued_file(collect, "ab" * 32, {}, issued_before_records=True)[1] is True
+    late = issued_file(collect, "ab" * 32, {}, issued_before_records=False)
     assert late[1] is False and late[2].startswith("not a file the registry issued")
+
+
+def test_pdf_of_a_certificate_signed_before_but_issued_after_the_first_record_fails(desk, tmp_path, monkeypatch):
+    """Audit: a certificate approved (signed) long before the registry recorded its first PDF, but
+    issued after it without a PDF (as the web page issues: JSON only), is not an old certificate:
+    a PDF of it that the registry never recorded (here printed by greenal's own code, its record
+    suppressed, as anyone holding the public signed JSON could) fails "issued file". The signing
+    time used to decide this let such a PDF pass as issued before schema 0004."""
+    from greenal.registry import service
+
+    copy = tmp_path / "registry.sqlite"
+    shutil.copyfile(desk["db"].removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    source = tmp_path / "scrap.yaml"
+    source.write_text((ROOT / "examples" / "scrap-recycler.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    decl = registry.submit(source, db=url, data_dir=desk["data_dir"])["declaration"]
+    with monkeypatch.context() as m:  # signed on a day before any PDF was recorded
+        m.setattr(service, "now", lambda: "2000-01-02T00:00:00Z")
+        registry.approve(decl, desk["tmp"] / "keys" / "alice.key", db=url, data_dir=desk["data_dir"])
+    monkeypatch.setattr(pdfdoc, "record_files", lambda *args, **kwargs: [])
+    made = pdfdoc.issue_files(decl, tmp_path / "made", formats=("pdf",), langs=("en",), db=url,
+                              data_dir=desk["data_dir"], base=BASE)
+    checks = registry.verify(made["paths"][0], db=url, data_dir=desk["data_dir"])
+    assert [c["check"] for c in failed(checks)] == ["issued file"], checks
 
 
 def test_issued_file_rows_are_audited_and_exported(desk, tmp_path):
@@ -306,6 +331,24 @@ def test_one_chromium_prints_every_document_of_a_run(tmp_path, monkeypatch):
     assert [c for c in started if not c.endswith("fc-list")] == [pdf.browser()]  # (fc-list: the font check)
     for i, path in enumerate(paths):
         assert f"document {i}" in pdftotext(path)
+
+
+def test_a_broken_or_hanging_browser_is_named(tmp_path, monkeypatch):
+    """A headless shell first on PATH that fails to start (exit 1) or never answers (the time
+    limit): the one-line error names the program that failed (with the shell and the full browser
+    both installed, the user must know which to repair or remove), and nothing is written."""
+    fake = tmp_path / "bin" / "chromium-headless-shell"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'error while loading shared libraries: libfoo.so' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{pdf.os.environ['PATH']}")
+    with pytest.raises(MissingTool, match=f"^Chromium \\({re.escape(str(fake))}\\) could not print the PDF .*libfoo"):
+        pdf.html_to_pdf("<p>x</p>", tmp_path / "x.pdf")
+    fake.write_text("#!/bin/sh\nexec sleep 600\n")
+    monkeypatch.setattr(pdf, "TIMEOUT_S", 0)  # the limit reached at once (no waiting in tests)
+    with pytest.raises(MissingTool, match=f"^Chromium \\({re.escape(str(fake))}\\) did not print the PDF within 0 s"):
+        pdf.html_to_pdf("<p>x</p>", tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_missing_chromium_or_cjk_font_is_exit_3(tmp_path, monkeypatch):

@@ -370,14 +370,33 @@ def test_signature_by_unregistered_key_fails(desk, tmp_path):
 
 
 def test_revocation(desk):
-    _, cert = issued(desk, EXAMPLE)
+    declaration_id, cert = issued(desk, EXAMPLE)
     number = json.loads(cert.read_bytes())["number"]
     registry.revoke(number, "meter data found falsified", db=desk["db"])
     bad = failed(registry.verify(cert, db=desk["db"]))
     assert bad[0]["check"] == "not revoked" and "meter data found falsified" in bad[0]["detail"]
     with pytest.raises(InputError, match="issued certificate"):
         registry.revoke(number, "again", db=desk["db"])
+    with pytest.raises(InputError, match=r"\(revoked\)'; expected a certificate not revoked"):  # no new files
+        registry.issue(declaration_id, db=desk["db"], out=desk["tmp"] / "again.json")
+    assert not (desk["tmp"] / "again.json").exists()
     assert registry.check(db=desk["db"])["problems"] == []
+
+
+def test_a_stored_reason_with_controls_is_shown_as_one_line(desk):
+    """A reason stored before `revoke` checked them (or edited in): `greenal verify` shows it on one
+    line, a terminal escape and a right-to-left override as U+FFFD, never as themselves."""
+    from sqlalchemy import text
+
+    from greenal.registry.db import open_engine
+
+    _, cert = issued(desk, EXAMPLE)
+    number = json.loads(cert.read_bytes())["number"]
+    registry.revoke(number, "first line", db=desk["db"])
+    with open_engine(desk["db"]).begin() as c:
+        c.execute(text("UPDATE revocations SET reason = :r"), {"r": "typo\nCERT.pdf: valid\x1b[2K \u202eok"})
+    detail = failed(registry.verify(cert, db=desk["db"]))[0]["detail"]
+    assert detail.endswith(": typo CERT.pdf: valid\ufffd[2K \ufffdok"), detail
 
 
 def test_expiry(desk):

@@ -204,3 +204,21 @@ def test_pact_classifies_each_product_by_its_cn_heading(rendered):
     for stem, code in expected.items():
         document = json.loads(by_name(rendered, stem, ".pact.json").read_text())
         assert document["productClassifications"] == [f"urn:pact:productclassification:cn:{code}"]
+
+
+def test_languages_and_formats_of_any_kind_are_checked_in_one_line():
+    """The Python API's `lang` and `formats`: both languages in the order given, repeats once;
+    None, a number, bytes or an unknown or upper-case name refused with the one-line error
+    (naming the value), never a TypeError or the bytes' code points."""
+    from greenal import api
+    from greenal.errors import InputError
+
+    assert api.report_langs("en, zh,en") == ["en", "zh"] and api.report_langs(("zh",)) == ["zh"]
+    for value, shown in ((None, "None"), (5, "5"), (b"zh", "b'zh'"), ("EN", "EN"), ("zh;en", "zh;en"), (",", ",")):
+        with pytest.raises(InputError, match="^report: lang: got ") as error:
+            api.report_langs(value)
+        assert repr(shown) in str(error.value), error.value
+    for value, shown in ((None, "None"), (b"pdf", "b'pdf'"), (["pdf", 1], "1")):
+        with pytest.raises(InputError, match="^report: formats: got ") as error:
+            api.report_formats(value)
+        assert repr(shown) in str(error.value), error.value

@@ -552,6 +552,65 @@ def test_the_api_paths_are_left_to_the_api(site):
     assert r.status_code in (401, 403, 404) and "text/html" not in r.headers.get("content-type", "")
 
 
+def test_log_ins_sent_at_once_do_not_pass_the_limit_together(site, no_failures, monkeypatch):
+    """Audit: wrong passwords for one user sent at once all passed the limit's check before any
+    failure was recorded (each records only after its password check), so many more than
+    LOGIN_FAILURES were tried. Each attempt now counts before its password is checked: of
+    LOGIN_FAILURES + 5 sent at once, at most LOGIN_FAILURES reach the check, the others get 429.
+    (Here the password check waits until every request has reached it or been refused.)"""
+    import threading
+
+    from greenal.service import web
+
+    sent = web.LOGIN_FAILURES + 5
+    arrivals: list[str] = []  # a request at the password check, or refused
+    lock, everyone = threading.Lock(), threading.Event()
+
+    def arrived() -> None:
+        with lock:
+            arrivals.append("")
+            if len(arrivals) == sent:
+                everyone.set()
+
+    def waiting_check(engine, organisation, name, password):
+        arrived()
+        everyone.wait(120)
+        return None
+    monkeypatch.setattr(web.users, "authenticate", waiting_check)
+    clients = [client_of(site) for _ in range(sent)]
+    forms = [{"csrf": csrf_of(c.get("/login").text), "organisation": GUANGXI_USCC, "name": "bob",
+              "password": "wrong-password"} for c in clients]
+    codes: list[int] = []
+
+    def attempt(client, form) -> None:
+        code = client.post("/login", data=form).status_code
+        codes.append(code)
+        if code == 429:
+            arrived()
+    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(clients, forms, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # (how many of the LOGIN_FAILURES get through depends on the order the reservations and their
+    # re-checks interleave: a re-check may count later requests' reservations too, never fewer)
+    assert len(codes) == sent and set(codes) <= {401, 429} and codes.count(401) <= web.LOGIN_FAILURES, codes
+
+
+def test_the_organisation_by_name_or_code_is_one_counter(site, no_failures):
+    """Audit: the organisation may be given by name or by USCC; the counter was keyed by the text
+    typed, so alternating the two gave one account twice the tries."""
+    from greenal.service import web
+
+    client = client_of(site)
+    form = {"csrf": csrf_of(client.get("/login").text), "name": "bob", "password": "wrong-password"}
+    for i in range(web.LOGIN_FAILURES):
+        organisation = GUANGXI_USCC if i % 2 else "广西示例铝业有限公司 (Guangxi Example Aluminium Co.)"
+        assert client.post("/login", data={**form, "organisation": organisation}).status_code == 401
+    r = client.post("/login", data={**form, "organisation": GUANGXI_USCC, "password": PASSWORD["bob"]})
+    assert r.status_code == 429
+
+
 def test_failed_log_ins_count_across_workers(site, no_failures):
     """Two apps on one database, as two uvicorn workers: the failures made through one block the
     user in the other, and the count is the database's (forgotten there, the user gets in again)."""
@@ -643,6 +702,12 @@ def test_revocation_is_refused_to_others_and_to_bad_forms(site, issued):
     for reason in ("", "   \n ", "x" * 501):
         r = vera.post(url, data={**good, "reason": reason, "csrf": token(vera)})
         assert r.status_code == 422 and "1 to 500 characters" in r.text, reason[:10]
+    # The reason is public (verify page, `greenal verify` in a terminal): a terminal escape that
+    # would erase the printed FAIL line, or a right-to-left override, is refused with its position
+    for reason, where in (("ok\x1b[2K\rok   not revoked", "character 3: U+001B"),
+                          ("typo \u202edilav", "character 6: U+202E")):
+        r = vera.post(url, data={**good, "reason": reason, "csrf": token(vera)})
+        assert r.status_code == 422 and where in r.text and "without control or bidirectional" in r.text, reason
     assert revocation_state(site, number) == before
 
 
@@ -660,7 +725,9 @@ def test_a_verifier_of_the_issuing_organisation_revokes_on_the_web(site, issued)
     assert len(reason) == 500
     vera = logged_in(site, "vera", "Test Verifier Co")
     assert f"Revoke certificate {number}" in vera.get(f"/declarations/{issued['decl']}").text
-    r = vera.post(url, data={"csrf": token(vera), "certificate": number, "reason": f"  {reason}\n"})
+    space = reason.index(" ", 100)
+    posted = reason[:space] + "\r\n" + reason[space + 1:]  # a line break inside: one space when stored
+    r = vera.post(url, data={"csrf": token(vera), "certificate": number, "reason": f"  {posted}\n"})
     assert r.status_code == 303 and r.headers["location"] == f"/declarations/{issued['decl']}?done=revoked"
     assert revocation_state(site, number) == ("revoked", [reason], "Deprecated", "Deprecated")
     actors = regdb.transaction(site["app"].state.engine, lambda session: session.execute(

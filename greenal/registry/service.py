@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -25,6 +26,19 @@ DEFAULT_VALID_DAYS = 365
 CERTIFICATE_TYPE = "greenal green-aluminium certificate"
 # Test hooks (no-ops in use): called inside the write transaction, before the commit.
 hooks = {"after_claim_check": lambda: None, "before_commit": lambda: None}
+# Characters that reorder the text shown after them (Unicode UAX #9: embeddings, overrides, isolates, marks)
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _hidden(c: str) -> bool:
+    """A control character (terminal escapes, NUL) or a bidirectional-text control."""
+    return unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS
+
+
+def one_line(text: str) -> str:
+    """Text as one printable line for a report or a terminal (a revocation reason stored before
+    `revoke` checked them): white space runs, line breaks included, one space; controls shown as U+FFFD."""
+    return "".join("\ufffd" if _hidden(c) else c for c in " ".join(str(text).split()))
 
 
 # ---------------------------------------------------------------- organisations and keys
@@ -411,6 +425,9 @@ def issue(declaration_id, db=None, data_dir=None, out=None, actor=None) -> dict:
                                                         Certificate.version_id == DeclarationVersion.id)
                                .where(DeclarationVersion.declaration_id == d.id)
                                .order_by(Certificate.id.desc()).limit(1)).scalar_one()
+        if cert.status == "revoked":  # `registry issue` again would print new PDFs of it and record them
+            raise InputError("registry", "certificate", f"{cert.number} (revoked)",
+                             "a certificate not revoked (a revoked certificate is not issued again)")
         if cert.status == "approved":
             cert.status = "issued"
             log(session, actor_name(actor), "issue", cert)
@@ -427,9 +444,23 @@ def issue(declaration_id, db=None, data_dir=None, out=None, actor=None) -> dict:
     return issued
 
 
+def revocation_reason(reason: str, where: str = "command line", field: str = "--reason") -> str:
+    """A revocation's reason, checked: it is public (the verify page, `greenal verify`), so it is
+    kept as one line (white space runs, line breaks included, one space), and one with control
+    characters (terminal escapes could rewrite a verifier's screen) or bidirectional-text controls
+    (they reorder what follows) is refused."""
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise InputError(where, field, reason, "the reason for the revocation")
+    hidden = next((i for i, c in enumerate(reason) if _hidden(c)), None)
+    if hidden is not None:
+        raise InputError(where, field, f"character {hidden + 1}: U+{ord(reason[hidden]):04X}",
+                         "printable text, without control or bidirectional-text characters")
+    return reason
+
+
 def revoke(number: str, reason: str, db=None, data_dir=None, actor=None) -> dict:
-    if not reason or not reason.strip():
-        raise InputError("command line", "--reason", reason, "the reason for the revocation")
+    reason = revocation_reason(reason)
 
     def work(session):
         cert = session.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
@@ -439,7 +470,7 @@ def revoke(number: str, reason: str, db=None, data_dir=None, actor=None) -> dict
             raise InputError("registry", "certificate", f"{number} ({cert.status})", "an issued certificate")
         cert.status = "revoked"
         log(session, actor_name(actor), "revoke", cert)
-        rev = Revocation(certificate_id=cert.id, reason=reason.strip(), created=now())
+        rev = Revocation(certificate_id=cert.id, reason=reason, created=now())
         session.add(rev)
         log(session, actor_name(actor), "revoke", rev)
         return {"certificate": number, "status": "revoked", "reason": rev.reason}

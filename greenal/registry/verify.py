@@ -13,9 +13,9 @@ from greenal.errors import InputError
 from greenal.registry import db as regdb
 from greenal.registry import pdfdoc, signing
 from greenal.registry.canonical import canonical, sha256_hex
-from greenal.registry.models import (Certificate, DeclarationVersion, IssuedFile, Organisation, Revocation, SigningKey,
-                                     User)
-from greenal.registry.service import CERTIFICATE_TYPE, ready_engine, verification_code
+from greenal.registry.models import (AuditEntry, Certificate, DeclarationVersion, IssuedFile, Organisation, Revocation,
+                                     SigningKey, User)
+from greenal.registry.service import CERTIFICATE_TYPE, one_line, ready_engine, verification_code
 from greenal.registry.submission import compute, read_input
 
 REQUIRED = ("type", "format", "number", "claim", "declaration", "toolkit_version", "data_version", "gwp", "results",
@@ -118,11 +118,11 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
         version = session.get(DeclarationVersion, cert.version_id) if cert else None
         files = session.execute(select(IssuedFile.sha256, IssuedFile.written_at).where(
             IssuedFile.certificate_id == cert.id, IssuedFile.kind == "pdf")).all() if cert else []
-        first = session.execute(select(func.min(IssuedFile.written_at)).where(IssuedFile.kind == "pdf")).scalar()
         return (key is not None, org.name if org else None, cert and (cert.sha256, cert.status),
                 revocation and (revocation.created, revocation.reason),
-                version and (version.content, version.file_name), ({h: at for h, at in files}, first))
-    registered, org_name, cert, revocation, stored, (issued_pdfs, first_pdf) = regdb.transaction(engine, lookup)
+                version and (version.content, version.file_name),
+                ({h: at for h, at in files}, cert is not None and issued_before_pdf_records(session, cert.id)))
+    registered, org_name, cert, revocation, stored, (issued_pdfs, before_records) = regdb.transaction(engine, lookup)
     key_ok = registered and org_name == verifier.get("organisation")
     if not add("signer's key", key_ok, f"key {verifier['key_id']} registered to {org_name}" if key_ok
                else f"key {verifier['key_id']} is not registered in the registry for {verifier.get('organisation')}"):
@@ -133,10 +133,11 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
                "the registry holds a different document under this number"):
         return out
     if page_text is not None:  # not a stop: the signed document's own checks below still hold
-        issued_file(add, file_sha256, issued_pdfs, first_pdf, str(document["signed"]))
+        issued_file(add, file_sha256, issued_pdfs, before_records)
     if not add("not revoked", revocation is None and cert[1] == "issued",
                "issued, not revoked" if revocation is None and cert[1] == "issued" else
-               f"revoked on {revocation[0]}: {revocation[1]}" if revocation else f"not issued (status {cert[1]})"):
+               f"revoked on {revocation[0]}: {one_line(revocation[1])}" if revocation else
+               f"not issued (status {cert[1]})"):
         return out
     today = today or dt.datetime.now(dt.timezone.utc).date()
     start, end = document["validity"]["from"], document["validity"]["until"]
@@ -165,21 +166,37 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
     return out
 
 
-def issued_file(add, file_sha256: str, issued_pdfs: dict[str, str], first_pdf: str | None, signed: str) -> bool:
+def issued_before_pdf_records(session, certificate_id: int) -> bool:
+    """Was the certificate issued before the registry recorded any PDF's hash? Told by the audit
+    log's order (entry ids, not clock strings): its "issue" entry comes before the first "issue
+    file" one, or the registry has recorded none. Its signing time does not tell: a certificate
+    signed (approved) before the first record may be issued, by the web page, long after."""
+    def first(*where) -> int | None:
+        return session.execute(select(func.min(AuditEntry.id)).where(*where)).scalar()
+    first_record = first(AuditEntry.table_name == IssuedFile.__tablename__, AuditEntry.action == "issue file")
+    issued = first(AuditEntry.table_name == Certificate.__tablename__, AuditEntry.row_id == certificate_id,
+                   AuditEntry.action == "issue")
+    return first_record is None or (issued is not None and issued < first_record)
+
+
+def issued_file(add, file_sha256: str, issued_pdfs: dict[str, str], issued_before_records: bool) -> bool:
     """The check "issued file": is this exact PDF (its SHA-256) one the registry wrote for the
     certificate (migration 0004 records every PDF `registry issue` writes)? The page is not signed,
     so only this tells the issued PDF from one re-printed around the genuine embedded document with
-    the same number, code and figures. A certificate signed before the registry recorded any PDF
-    (issued before schema 0004) has no hashes: that is not a failure, as a certifier would expect
-    of a file issued under the rules of its day (its signed document and printed page are checked
-    above), and the detail says the file itself cannot be matched. One signed since, without a
-    recorded PDF, was never issued as a PDF by this registry: any PDF of it was made elsewhere."""
+    the same number, code and figures. A certificate issued before the registry recorded any PDF
+    (issued before schema 0004; `issued_before_pdf_records`) has no hashes: that is not a failure,
+    as a certifier would expect of a file issued under the rules of its day (its signed document
+    and printed page are checked above), and the detail says the file itself cannot be matched.
+    One issued since, without a recorded PDF, was never issued as a PDF by this registry: any PDF
+    of it was made elsewhere."""
     if file_sha256 in issued_pdfs:
         return add("issued file", True, f"this exact PDF was issued by the registry on {issued_pdfs[file_sha256][:10]} "
                    f"(SHA-256 {file_sha256[:16]}…)")
-    if not issued_pdfs and (first_pdf is None or signed < first_pdf):
-        return add("issued file", True, "no issued files recorded (issued before the registry recorded its PDFs' "
-                   "hashes, schema 0004): this file cannot be matched, only its signed document and printed page")
+    if not issued_pdfs and issued_before_records:
+        # not "issued before schema 0004": a registry that has never recorded a PDF cannot tell
+        return add("issued file", True, "no issued files recorded (issued before the registry recorded any PDF's "
+                   "hash, as under schemas before 0004): this file cannot be matched, only its signed document and "
+                   "printed page")
     return add("issued file", False, "not a file the registry issued: the PDF was re-made or changed (SHA-256 "
                f"{file_sha256[:16]}… is not among the {len(issued_pdfs)} PDF(s) issued for this certificate)")
 

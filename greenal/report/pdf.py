@@ -72,6 +72,7 @@ class _Chromium:
 
     def __init__(self, executable: str, folder: Path, deadline: float):
         self.deadline, self.log_path, self._next_id = deadline, folder / "chromium.log", 0
+        self.executable = executable  # named in every error: with two browsers installed, which one failed
         to_browser_r, self._to_browser = _high(os.pipe())
         self._from_browser, from_browser_w = _high(os.pipe())
 
@@ -113,14 +114,14 @@ class _Chromium:
         except OSError:
             tail = ""
         code = self.process.poll()
-        return MissingTool(f"Chromium could not print the PDF ({what}{'' if code is None else f', exit {code}'})"
-                           + (f": {tail}" if tail else ""))
+        return MissingTool(f"Chromium ({self.executable}) could not print the PDF ({what}"
+                           f"{'' if code is None else f', exit {code}'})" + (f": {tail}" if tail else ""))
 
     def _read_message(self) -> dict:
         while b"\0" not in self._buffer:
             left = self.deadline - time.monotonic()
             if left <= 0:
-                raise MissingTool(f"Chromium did not print the PDF within {TIMEOUT_S} s")
+                raise MissingTool(f"Chromium ({self.executable}) did not print the PDF within {TIMEOUT_S} s")
             ready, _, _ = select.select([self._from_browser], [], [], left)
             if not ready:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 from greenal.errors import InputError
@@ -28,9 +29,19 @@ def parse_formats(text: str) -> list[str]:
     return chosen
 
 
+def listed(value) -> str:
+    """A choice as comma-separated text: a string as it is, a sequence's items joined; anything
+    else (None, a number, bytes) as its repr, for the caller to refuse in one line."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray)) or not isinstance(value, Iterable):
+        return repr(value)
+    return ",".join(map(str, value))
+
+
 def parse_langs(langs) -> list[str]:
     """The report languages chosen ('zh', 'en', 'zh,en' or a sequence), checked, in the order given."""
-    text = langs if isinstance(langs, str) else ",".join(map(str, langs))
+    text = listed(langs)
     chosen = list(dict.fromkeys(lang.strip() for lang in text.split(",") if lang.strip()))
     if not chosen or any(lang not in LANGS for lang in chosen):
         raise InputError("report", "lang", text, "zh, en or both (zh,en)")

@@ -172,16 +172,23 @@ def too_many_failures(engine: Engine, source: str, limit: int = MAX_FAILURES,
     return regdb.transaction(engine, work) >= limit
 
 
-def record_failure(engine: Engine, *sources: str, window_s: int = FAILURE_WINDOW_S) -> None:
-    """One failure for each of `sources`; their failures older than `window_s`, and anyone's older
-    than FAILURE_KEEP_S, are deleted."""
+def record_failure(engine: Engine, *sources: str, window_s: int = FAILURE_WINDOW_S) -> list[int]:
+    """One failure for each of `sources` (their row ids returned); their failures older than
+    `window_s`, and anyone's older than FAILURE_KEEP_S, are deleted."""
     def work(session):
         session.execute(delete(AuthFailure).where(
             (AuthFailure.source.in_([_source(s) for s in sources]) & (AuthFailure.created < _ago(window_s)))
             | (AuthFailure.created < _ago(FAILURE_KEEP_S))))
-        for source in sources:
-            session.add(AuthFailure(source=_source(source), created=now()))
-    regdb.transaction(engine, work)
+        rows = [AuthFailure(source=_source(source), created=now()) for source in sources]
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]
+    return regdb.transaction(engine, work)
+
+
+def forget_failures(engine: Engine, ids: list[int]) -> None:
+    """Delete the failures recorded (record_failure) for an attempt that then succeeded."""
+    regdb.transaction(engine, lambda session: session.execute(delete(AuthFailure).where(AuthFailure.id.in_(ids))))
 
 
 # ---------------------------------------------------------------- tokens

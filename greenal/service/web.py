@@ -38,7 +38,7 @@ from greenal.paths import bundled
 from greenal.registry import db as regdb
 from greenal.registry import signing
 from greenal.registry.canonical import canonical
-from greenal.registry.service import DEFAULT_VALID_DAYS, row_id
+from greenal.registry.service import DEFAULT_VALID_DAYS, revocation_reason, row_id
 from greenal.registry.models import (Certificate, Declaration, DeclarationVersion, Organisation, Revocation,
                                      SigningKey, User)
 from greenal.registry.submission import MAX_INPUT_BYTES, as_file, compute, prepare
@@ -555,22 +555,25 @@ def login_form(request: Request, next: str = "/") -> Response:
     return page(v, "login.html", next=_safe_next(next), failed=False, organisation="", name="")
 
 
-def login_sources(address: str, organisation: str, name: str) -> tuple[str, str]:
+def login_sources(address: str, name: str) -> tuple[str, str]:
     """The auth_failures sources a failed web log-in counts under: this user name from this address
     (hashed, as names are long: the column holds auth.SOURCE_CHARS) and the address; prefixed, so
-    they never mix with the PACT token endpoint's bare addresses."""
-    user = hashlib.sha256("\0".join((address, organisation.casefold(), name.casefold())).encode()).hexdigest()
+    they never mix with the PACT token endpoint's bare addresses. The organisation is left out of
+    the key: it may be given by name or by code (users.authenticate), two counters for one account."""
+    user = hashlib.sha256("\0".join((address, name.casefold())).encode()).hexdigest()
     return f"web-user:{user[:48]}", f"web-address:{address}"
 
 
-def login_throttled(engine, address: str, organisation: str, name: str) -> bool:
-    per_user, per_address = login_sources(address, organisation, name)
-    return (auth.too_many_failures(engine, per_user, LOGIN_FAILURES, LOGIN_WINDOW_S)
-            or auth.too_many_failures(engine, per_address, LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_S))
+def login_throttled(engine, address: str, name: str, this_one_counted: bool = False) -> bool:
+    """The limits reached (with `this_one_counted`: passed, the attempt's own reserved failure included)."""
+    extra = 1 if this_one_counted else 0
+    per_user, per_address = login_sources(address, name)
+    return (auth.too_many_failures(engine, per_user, LOGIN_FAILURES + extra, LOGIN_WINDOW_S)
+            or auth.too_many_failures(engine, per_address, LOGIN_FAILURES_PER_ADDRESS + extra, LOGIN_WINDOW_S))
 
 
-def login_failed(engine, address: str, organisation: str, name: str) -> None:
-    auth.record_failure(engine, *login_sources(address, organisation, name), window_s=LOGIN_WINDOW_S)
+def login_failed(engine, address: str, name: str) -> list[int]:
+    return auth.record_failure(engine, *login_sources(address, name), window_s=LOGIN_WINDOW_S)
 
 
 @router.post("/login", include_in_schema=False)
@@ -578,14 +581,21 @@ async def login(request: Request) -> Response:
     v, form = await posted(request)
     organisation, name = _text(form, "organisation").strip(), _text(form, "name").strip()
     address = request.client.host if request.client else ""
-    if await run_in_threadpool(login_throttled, _engine(request), address, organisation, name):
-        raise Problem(429, "web_error_too_many", f"{LOGIN_FAILURES} failed log-ins in {LOGIN_WINDOW_S // 60} min")
-    user = await run_in_threadpool(users.authenticate, _engine(request), organisation, name,
+    engine = _engine(request)
+    too_many = Problem(429, "web_error_too_many", f"{LOGIN_FAILURES} failed log-ins in {LOGIN_WINDOW_S // 60} min")
+    if await run_in_threadpool(login_throttled, engine, address, name):
+        raise too_many  # (blocked attempts add no rows)
+    # The attempt counts as a failure before its password is checked, and is forgotten if it succeeds:
+    # many sent at once cannot all pass the check above before any of them is recorded.
+    reserved = await run_in_threadpool(login_failed, engine, address, name)
+    if await run_in_threadpool(login_throttled, engine, address, name, True):
+        raise too_many
+    user = await run_in_threadpool(users.authenticate, engine, organisation, name,
                                    _text(form, "password", users.MAX_PASSWORD_CHARS + 1))
     if user is None:
-        await run_in_threadpool(login_failed, _engine(request), address, organisation, name)
         return page(v, "login.html", status=401, next=_safe_next(_text(form, "next")), failed=True,
                     organisation=organisation, name=name)
+    await run_in_threadpool(auth.forget_failures, engine, reserved)
     v.session, v.user, v.set_cookie = sessions.new_session(user), user, True  # a new nonce after log-in
     return redirect(v, _safe_next(_text(form, "next")))
 
@@ -854,8 +864,8 @@ def _revoke(v: Visit, declaration_id: int, number: str, reason: str) -> Response
         raise Problem(403, "web_error_forbidden")
     if mine[number] == "revoked":
         raise Problem(409, "web_error_already_revoked", number)
-    reason = reason.strip()
     try:
+        reason = revocation_reason(reason, "revocation form", "reason") if reason.strip() else ""
         if not 1 <= len(reason) <= MAX_REVOCATION_REASON_CHARS:
             raise InputError("revocation form", "reason", f"{len(reason)} characters",
                              f"the reason for the revocation, 1 to {MAX_REVOCATION_REASON_CHARS} characters")
