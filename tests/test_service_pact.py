@@ -638,6 +638,52 @@ def test_token_endpoint_is_rate_limited(world):
     assert _token(world)  # the window over (failures forgotten), the right secret works again
 
 
+def test_tokens_asked_at_once_do_not_pass_the_limit_together(world, monkeypatch):
+    """Wrong secrets sent at once all passed the limit's check before any failure was recorded (as
+    the web log-in did, found by the audit): each attempt now counts before its secret is checked,
+    so of MAX_FAILURES + 5 sent at once at most MAX_FAILURES reach the check, the others get 429.
+    (The secret check here waits until every request has reached it or been refused.)"""
+    import threading
+
+    from greenal.service import pact
+
+    _forget_failures(world)
+    sent = auth.MAX_FAILURES + 5
+    arrivals: list[str] = []
+    lock, everyone = threading.Lock(), threading.Event()
+
+    def arrived() -> None:
+        with lock:
+            arrivals.append("")
+            if len(arrivals) == sent:
+                everyone.set()
+
+    def waiting_check(engine, client_id, secret):
+        arrived()
+        everyone.wait(120)
+        return None
+    monkeypatch.setattr(pact.auth, "authenticate", waiting_check)
+    codes: list[int] = []
+
+    def attempt() -> None:
+        with _client(world) as c:
+            code = c.post("/auth/token", data={"grant_type": "client_credentials"},
+                          auth=(world["buyer"]["client_id"], "wrong")).status_code
+        codes.append(code)
+        if code == 429:
+            arrived()
+    threads = [threading.Thread(target=attempt) for _ in range(sent)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    _forget_failures(world)
+    assert len(codes) == sent and set(codes) <= {401, 429} and codes.count(401) <= auth.MAX_FAILURES, codes
+    monkeypatch.undo()
+    assert _token(world)  # and a right secret gets its token, its reserved failure forgotten
+    assert regdb.transaction(world["engine"], lambda s: s.execute(select(AuthFailure)).all()) == []
+
+
 def _forget_failures(world):
     regdb.transaction(world["engine"], lambda s: s.execute(delete(AuthFailure)))
 
