@@ -50,6 +50,30 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+class Burst:
+    """A deterministic burst of `size` requests: a stubbed check calls `hold()` and waits there until
+    every request of the burst has reached it or been refused (`refused()`), so all of them are in
+    flight at once before any is answered."""
+
+    def __init__(self, size: int):
+        import threading
+
+        self.size, self.arrived, self._lock, self._everyone = size, 0, threading.Lock(), threading.Event()
+
+    def _arrive(self) -> None:
+        with self._lock:
+            self.arrived += 1
+            if self.arrived == self.size:
+                self._everyone.set()
+
+    def hold(self) -> None:
+        self._arrive()
+        self._everyone.wait(120)
+
+    def refused(self) -> None:
+        self._arrive()
+
+
 @dataclass
 class CliRun:
     """What a user sees of one command: exit status, stdout, stderr (as subprocess.CompletedProcess)."""

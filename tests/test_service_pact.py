@@ -645,22 +645,15 @@ def test_tokens_asked_at_once_do_not_pass_the_limit_together(world, monkeypatch)
     (The secret check here waits until every request has reached it or been refused.)"""
     import threading
 
+    from conftest import Burst
     from greenal.service import pact
 
     _forget_failures(world)
     sent = auth.MAX_FAILURES + 5
-    arrivals: list[str] = []
-    lock, everyone = threading.Lock(), threading.Event()
-
-    def arrived() -> None:
-        with lock:
-            arrivals.append("")
-            if len(arrivals) == sent:
-                everyone.set()
+    burst = Burst(sent)
 
     def waiting_check(engine, client_id, secret):
-        arrived()
-        everyone.wait(120)
+        burst.hold()
         return None
     monkeypatch.setattr(pact.auth, "authenticate", waiting_check)
     codes: list[int] = []
@@ -671,7 +664,7 @@ def test_tokens_asked_at_once_do_not_pass_the_limit_together(world, monkeypatch)
                           auth=(world["buyer"]["client_id"], "wrong")).status_code
         codes.append(code)
         if code == 429:
-            arrived()
+            burst.refused()
     threads = [threading.Thread(target=attempt) for _ in range(sent)]
     for thread in threads:
         thread.start()

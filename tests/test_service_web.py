@@ -561,21 +561,14 @@ def test_log_ins_sent_at_once_do_not_pass_the_limit_together(site, no_failures, 
     (Here the password check waits until every request has reached it or been refused.)"""
     import threading
 
+    from conftest import Burst
     from greenal.service import web
 
     sent = web.LOGIN_FAILURES + 5
-    arrivals: list[str] = []  # a request at the password check, or refused
-    lock, everyone = threading.Lock(), threading.Event()
-
-    def arrived() -> None:
-        with lock:
-            arrivals.append("")
-            if len(arrivals) == sent:
-                everyone.set()
+    burst = Burst(sent)
 
     def waiting_check(engine, organisation, name, password):
-        arrived()
-        everyone.wait(120)
+        burst.hold()
         return None
     monkeypatch.setattr(web.users, "authenticate", waiting_check)
     clients = [client_of(site) for _ in range(sent)]
@@ -587,7 +580,7 @@ def test_log_ins_sent_at_once_do_not_pass_the_limit_together(site, no_failures, 
         code = client.post("/login", data=form).status_code
         codes.append(code)
         if code == 429:
-            arrived()
+            burst.refused()
     threads = [threading.Thread(target=attempt, args=pair) for pair in zip(clients, forms, strict=True)]
     for thread in threads:
         thread.start()
