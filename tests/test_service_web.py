@@ -210,6 +210,19 @@ def test_a_producer_sees_only_its_own_organisations_declarations(site):
     assert "Guangxi Example" not in ada.get("/declarations").text
 
 
+def test_pages_use_the_apps_database_engine(site, monkeypatch):
+    """A page that asks the registry (the declaration page: registry.show) uses the app's engine and
+    its connection pool: no new engine (on PostgreSQL, a new pool of connections) per request."""
+    from greenal.registry import db as regdb
+    bob = logged_in(site, "bob", GUANGXI_USCC)
+
+    def no_new_engine(*args, **kwargs):
+        raise AssertionError("a new database engine was created for a request")
+    monkeypatch.setattr(regdb, "create_engine", no_new_engine)
+    page = bob.get(f"/declarations/{site['bob_decl']}")
+    assert page.status_code == 200 and "Guangxi Example" in page.text
+
+
 def test_producers_cannot_decide_and_verifiers_cannot_upload(site):
     bob = logged_in(site, "bob", GUANGXI_USCC)
     r = bob.post(f"/declarations/{site['bob_decl']}/reject", data={"csrf": token(bob), "reason": "mine"})

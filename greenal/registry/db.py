@@ -48,7 +48,11 @@ def shown(url: str) -> str:
         return url if "@" not in url else "(unparseable URL)"
 
 
-def open_engine(url: str | None = None, data_dir=None) -> Engine:
+def open_engine(url: str | Engine | None = None, data_dir=None) -> Engine:
+    """The registry's engine: from a URL (None: the default in `data_dir`), or an open Engine as it is
+    (the service passes its own, so a web decision uses the app's connection pool, not a new one)."""
+    if isinstance(url, Engine):
+        return url
     url = resolve_url(url, data_dir)
     try:
         parsed = make_url(url)

@@ -25,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
@@ -197,9 +198,9 @@ def _engine(request: Request):
     return request.app.state.engine
 
 
-def _db(request: Request) -> str:
-    """The registry URL for greenal.registry's functions (with its password: never shown)."""
-    return _engine(request).url.render_as_string(hide_password=False)
+def _db(request: Request) -> Engine:
+    """The registry for greenal.registry's functions: the app's engine and its connection pool."""
+    return _engine(request)
 
 
 def _data_dir(request: Request):
