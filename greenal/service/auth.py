@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from greenal.errors import InputError
 from greenal.registry import db as regdb
 from greenal.registry.audit import now
-from greenal.registry.models import ApiClient, AuthFailure, Organisation
+from greenal.registry.models import ApiClient, AuthFailure, Organisation, chars
 from greenal.service import sessions
 from greenal.service.users import DUMMY_HASH, check_password, hash_password
 
@@ -33,7 +33,6 @@ TOKEN_KEY_SETTING = "pact_token_key"
 FAILURE_WINDOW_S = 300
 MAX_FAILURES = 10  # failed authentications per source address within the window
 FAILURE_KEEP_S = 24 * 3600  # longer than any caller's window (web log-in: 15 min): older failures are deleted
-SOURCE_CHARS = 64  # auth_failures.source (migration 0003)
 CLIENT_CACHE_S = 5.0  # a removed client's tokens stop working within this time
 CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
@@ -159,7 +158,7 @@ def _ago(seconds: float) -> str:
 
 
 def _source(source: str) -> str:
-    return source[:SOURCE_CHARS]
+    return source[:chars(AuthFailure.source)]
 
 
 def too_many_failures(engine: Engine, source: str, limit: int = MAX_FAILURES,
@@ -170,6 +169,20 @@ def too_many_failures(engine: Engine, source: str, limit: int = MAX_FAILURES,
         return session.execute(select(func.count()).select_from(AuthFailure).where(
             AuthFailure.source == _source(source), AuthFailure.created >= _ago(window_s))).scalar_one()
     return regdb.transaction(engine, work) >= limit
+
+
+def over_limit(engine: Engine, limits: dict[str, int], window_s: int = FAILURE_WINDOW_S, extra: int = 0) -> bool:
+    """Any source of `limits` (failures allowed per source) at its limit (+ `extra`) within the window."""
+    return any(too_many_failures(engine, source, limit + extra, window_s) for source, limit in limits.items())
+
+
+def reserve_attempt(engine: Engine, limits: dict[str, int], window_s: int = FAILURE_WINDOW_S) -> list[int] | None:
+    """Count an attempt as a failure of each source before its secret is checked, so that many sent at
+    once cannot all pass the limit before one of them is recorded: the reserved rows' ids (give them
+    to forget_failures when the attempt succeeds), or None when, this attempt counted, a limit is
+    passed (the attempt is then refused and stays counted)."""
+    ids = record_failure(engine, *limits, window_s=window_s)
+    return None if over_limit(engine, limits, window_s, extra=1) else ids
 
 
 def record_failure(engine: Engine, *sources: str, window_s: int = FAILURE_WINDOW_S) -> list[int]:

@@ -120,10 +120,9 @@ async def token(request: Request):
     if form.get("grant_type") != "client_credentials":
         return _oauth_error(400, "unsupported_grant_type", "grant_type must be client_credentials")
     credentials = _credentials(request, form)
-    # The attempt counts as a failure before its secret is checked, and is forgotten if it succeeds
-    # (as the web log-in): many sent at once cannot all pass the check above before one is recorded.
-    reserved = auth.record_failure(engine, source)
-    if auth.too_many_failures(engine, source, auth.MAX_FAILURES + 1):
+    # counted before its secret is checked (as the web log-in), forgotten below if it succeeds
+    reserved = auth.reserve_attempt(engine, {source: auth.MAX_FAILURES})
+    if reserved is None:
         return _oauth_error(429, "invalid_client", "Too many failed attempts; retry later",
                             {"Retry-After": str(auth.FAILURE_WINDOW_S)})
     # scrypt takes tens of ms: off the event loop, so that other requests are not held up

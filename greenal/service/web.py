@@ -556,25 +556,13 @@ def login_form(request: Request, next: str = "/") -> Response:
     return page(v, "login.html", next=_safe_next(next), failed=False, organisation="", name="")
 
 
-def login_sources(address: str, name: str) -> tuple[str, str]:
-    """The auth_failures sources a failed web log-in counts under: this user name from this address
-    (hashed, as names are long: the column holds auth.SOURCE_CHARS) and the address; prefixed, so
-    they never mix with the PACT token endpoint's bare addresses. The organisation is left out of
-    the key: it may be given by name or by code (users.authenticate), two counters for one account."""
+def login_limits(address: str, name: str) -> dict[str, int]:
+    """The auth_failures sources a failed web log-in counts under, with their limits: this user name
+    from this address (hashed, as names are long) and the address; prefixed, so they never mix with
+    the PACT token endpoint's bare addresses. The organisation is left out of the key: it may be
+    given by name or by code (users.authenticate), two counters for one account."""
     user = hashlib.sha256("\0".join((address, name.casefold())).encode()).hexdigest()
-    return f"web-user:{user[:48]}", f"web-address:{address}"
-
-
-def login_throttled(engine, address: str, name: str, this_one_counted: bool = False) -> bool:
-    """The limits reached (with `this_one_counted`: passed, the attempt's own reserved failure included)."""
-    extra = 1 if this_one_counted else 0
-    per_user, per_address = login_sources(address, name)
-    return (auth.too_many_failures(engine, per_user, LOGIN_FAILURES + extra, LOGIN_WINDOW_S)
-            or auth.too_many_failures(engine, per_address, LOGIN_FAILURES_PER_ADDRESS + extra, LOGIN_WINDOW_S))
-
-
-def login_failed(engine, address: str, name: str) -> list[int]:
-    return auth.record_failure(engine, *login_sources(address, name), window_s=LOGIN_WINDOW_S)
+    return {f"web-user:{user[:48]}": LOGIN_FAILURES, f"web-address:{address}": LOGIN_FAILURES_PER_ADDRESS}
 
 
 @router.post("/login", include_in_schema=False)
@@ -584,12 +572,12 @@ async def login(request: Request) -> Response:
     address = request.client.host if request.client else ""
     engine = _engine(request)
     too_many = Problem(429, "web_error_too_many", f"{LOGIN_FAILURES} failed log-ins in {LOGIN_WINDOW_S // 60} min")
-    if await run_in_threadpool(login_throttled, engine, address, name):
+    limits = login_limits(address, name)
+    if await run_in_threadpool(auth.over_limit, engine, limits, LOGIN_WINDOW_S):
         raise too_many  # (blocked attempts add no rows)
-    # The attempt counts as a failure before its password is checked, and is forgotten if it succeeds:
-    # many sent at once cannot all pass the check above before any of them is recorded.
-    reserved = await run_in_threadpool(login_failed, engine, address, name)
-    if await run_in_threadpool(login_throttled, engine, address, name, True):
+    # counted before the password is checked (auth.reserve_attempt), forgotten below if it succeeds
+    reserved = await run_in_threadpool(auth.reserve_attempt, engine, limits, LOGIN_WINDOW_S)
+    if reserved is None:
         raise too_many
     user = await run_in_threadpool(users.authenticate, engine, organisation, name,
                                    _text(form, "password", users.MAX_PASSWORD_CHARS + 1))
