@@ -98,15 +98,18 @@ def _reading(path):
         quiet.setLevel(was)
 
 
-def read_certificate_pdf(path) -> tuple[bytes, Callable[[], str]]:
-    """(the embedded signed document's bytes, a function returning the PDF's text layer); a PDF
+def read_certificate_pdf(path, data: bytes | None = None) -> tuple[bytes, Callable[[], str]]:
+    """(the embedded signed document's bytes, a function returning the PDF's text layer) of the
+    certificate PDF at `path`, or of its bytes `data` when the caller has read them (then every
+    check is of those very bytes, not of a second read of a file that may have changed); a PDF
     without the document, or not readable, is bad input (one line). The text is extracted when
     asked, as the last check: it is most of the reading time, wasted on a document whose
     signature already failed."""
     from pypdf import PdfReader
 
+    data = Path(path).read_bytes() if data is None else data
     with _reading(path):
-        reader = PdfReader(str(path))
+        reader = PdfReader(io.BytesIO(data))
         attachments = reader.attachments
         found = attachments.get(ATTACHMENT)
         others = sorted(name for name in attachments if name != ATTACHMENT)
@@ -122,7 +125,7 @@ def read_certificate_pdf(path) -> tuple[bytes, Callable[[], str]]:
     if active:  # drawn over the page or run by the viewer: what a reader sees is not the text layer checked
         raise InputError(str(path), "PDF", ", ".join(active)[:120],
                          "a certificate PDF as issued, without annotations, forms or JavaScript: it was changed")
-    revisions = Path(path).read_bytes().replace(found[0], b"").count(b"startxref")  # not the document's text
+    revisions = data.replace(found[0], b"").count(b"startxref")  # not the document's text
     if revisions != 1:  # `embed` writes one revision; an editor saving a change appends another
         raise InputError(str(path), "PDF", f"{revisions} revisions (an incremental update)",
                          "the PDF as issued, in one revision: it was changed after issue")

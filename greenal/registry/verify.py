@@ -61,7 +61,7 @@ def verify(certificate_path, declaration_path=None, db=None, data_dir=None, toda
     page_text = None  # a PDF's text layer, when asked
     file_sha256 = sha256_hex(raw)  # the file as given (a PDF's: checked against the files the registry issued)
     if raw.startswith(b"%PDF-"):
-        raw, page_text = pdfdoc.read_certificate_pdf(certificate_path)
+        raw, page_text = pdfdoc.read_certificate_pdf(certificate_path, raw)  # the bytes hashed above
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:  # RecursionError: nesting
