@@ -146,9 +146,9 @@ def report(declaration, out: str | os.PathLike, formats=("html", "pdf", "xlsx", 
 
 def report_formats(formats) -> list[str]:
     """The report formats chosen ('html,pdf' or a sequence), checked."""
-    from greenal.report.render import listed, parse_formats
+    from greenal.report.render import parse_formats
 
-    return parse_formats(listed(formats))
+    return parse_formats(formats)
 
 
 def report_langs(langs) -> list[str]:

@@ -12,6 +12,8 @@ All are picklable (they cross process boundaries in batch runs).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 # control characters and line separators, written as escapes
 ONE_LINE = {c: repr(chr(c))[1:-1] for c in (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)}
@@ -57,6 +59,24 @@ class RegistryError(GreenalError):
 class MissingTool(GreenalError):
     """A program greenal needs is not installed (exit status 3, one line, how to install it)."""
     exit_status = 3
+
+
+def parse_choices(value, allowed: tuple[str, ...], where: str, field: str) -> list[str]:
+    """The comma-separated choices of `value` ('a,b', or a sequence of names), each once, in the
+    order given, every one of `allowed`; otherwise an InputError naming the first wrong one (or the
+    whole value when it names none: None, a number, bytes, an empty list)."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, (bytes, bytearray)) or not isinstance(value, Iterable):
+        text = repr(value)
+    else:
+        text = ",".join(map(str, value))
+    chosen = list(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+    wrong = next((c for c in chosen if c not in allowed), None)
+    if not chosen or wrong is not None:
+        raise InputError(where, field, text if wrong is None else wrong,
+                         f"a comma-separated list of {', '.join(allowed)}")
+    return chosen
 
 
 def yaml_error(file: str, exc, kind: type[_Located] = InputError) -> _Located:

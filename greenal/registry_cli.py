@@ -9,7 +9,7 @@ import json
 
 import click
 
-from greenal.errors import InputError
+from greenal.errors import InputError, parse_choices
 
 GWP_CHOICES = ("sar", "ar4", "ar5", "ar6")
 DB_HELP = "Registry database URL (sqlite:///FILE or postgresql://…; env GREENAL_DB; default: SQLite in the data dir)."
@@ -188,9 +188,9 @@ def issue(ctx, declaration_id, out, formats, langs, verify_base):
     the signed JSON embedded)."""
     from greenal.registry import pdfdoc
 
-    r = pdfdoc.issue_files(declaration_id, out, formats=tuple(pdfdoc.parse_list(formats, ("json", "pdf"), "--format")),
-                           langs=tuple(pdfdoc.parse_list(langs, pdfdoc.LANGS, "--lang")), base=verify_base,
-                           **_opts(ctx))
+    chosen = tuple(parse_choices(formats, ("json", "pdf"), "command line", "--format"))
+    languages = tuple(parse_choices(langs, pdfdoc.LANGS, "command line", "--lang"))
+    r = pdfdoc.issue_files(declaration_id, out, formats=chosen, langs=languages, base=verify_base, **_opts(ctx))
     _publish(ctx, r["certificate"])
     click.echo(f"certificate {r['certificate']} {r['status']}, verification code {r['verification_code']}, "
                f"verify at {r['url']}")

@@ -228,13 +228,6 @@ def targets(out, number: str, langs: list[str]) -> tuple[Path, Path, dict[str, P
     return folder, json_path, {lang: folder / f"{stem}-{lang}.pdf" for lang in langs}
 
 
-def parse_list(text: str, allowed: tuple[str, ...], option: str) -> list[str]:
-    chosen = list(dict.fromkeys(p.strip() for p in str(text).split(",") if p.strip()))
-    if not chosen or any(p not in allowed for p in chosen):
-        raise InputError("command line", option, text, f"a comma-separated list of {', '.join(allowed)}")
-    return chosen
-
-
 def issue_files(declaration_id, out=None, formats: tuple[str, ...] = ("json", "pdf"), langs: tuple[str, ...] = LANGS,
                 db=None, data_dir=None, base: str | None = None, actor=None) -> dict:
     """Issue the approved certificate (greenal.registry.service.issue) and write its signed JSON

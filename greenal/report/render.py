@@ -5,47 +5,27 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
 from pathlib import Path
 
-from greenal.errors import InputError
+from greenal.errors import parse_choices
 from greenal.report import data, html, pact, pdf, workbook
+from greenal.report.i18n import LANGS
 from greenal.report.staging import move_into_place, temp_dir, writable_folder
 from greenal.standards.engine import assess
 from greenal.uncertainty import data_quality_of
 
 FORMATS = ("html", "pdf", "xlsx", "pact", "cbam")
-LANGS = ("zh", "en")
 SLUG_CHARS = 48  # a CJK character is 3 bytes in UTF-8: names stay far below the 255-byte limit
 
 
-def parse_formats(text: str) -> list[str]:
-    chosen = [f.strip() for f in text.split(",") if f.strip()]
-    if not chosen:
-        raise InputError("report", "formats", text, f"a comma-separated list of {', '.join(FORMATS)}")
-    for f in chosen:
-        if f not in FORMATS:
-            raise InputError("report", "formats", f, f"a comma-separated list of {', '.join(FORMATS)}")
-    return chosen
-
-
-def listed(value) -> str:
-    """A choice as comma-separated text: a string as it is, a sequence's items joined; anything
-    else (None, a number, bytes) as its repr, for the caller to refuse in one line."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bytes, bytearray)) or not isinstance(value, Iterable):
-        return repr(value)
-    return ",".join(map(str, value))
+def parse_formats(formats) -> list[str]:
+    """The report formats chosen ('html,pdf' or a sequence), checked."""
+    return parse_choices(formats, FORMATS, "report", "formats")
 
 
 def parse_langs(langs) -> list[str]:
     """The report languages chosen ('zh', 'en', 'zh,en' or a sequence), checked, in the order given."""
-    text = listed(langs)
-    chosen = list(dict.fromkeys(lang.strip() for lang in text.split(",") if lang.strip()))
-    if not chosen or any(lang not in LANGS for lang in chosen):
-        raise InputError("report", "lang", text, "zh, en or both (zh,en)")
-    return chosen
+    return parse_choices(langs, LANGS, "report", "lang")
 
 
 def slug(text: str) -> str:
