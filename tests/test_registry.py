@@ -372,6 +372,9 @@ def test_signature_by_unregistered_key_fails(desk, tmp_path):
 def test_revocation(desk):
     declaration_id, cert = issued(desk, EXAMPLE)
     number = json.loads(cert.read_bytes())["number"]
+    for reason in ("", "  \n ", "x" * 501):  # public, so one readable line of 1 to 500 characters (as on the web)
+        with pytest.raises(InputError, match="1 to 500 characters"):
+            registry.revoke(number, reason, db=desk["db"])
     registry.revoke(number, "meter data found falsified", db=desk["db"])
     bad = failed(registry.verify(cert, db=desk["db"]))
     assert bad[0]["check"] == "not revoked" and "meter data found falsified" in bad[0]["detail"]

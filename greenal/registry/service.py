@@ -23,6 +23,7 @@ from greenal.registry.models import (Certificate, Claim, Declaration, Declaratio
 from greenal.registry.submission import Submission, parse_bytes, prepare
 
 DEFAULT_VALID_DAYS = 365
+MAX_REVOCATION_REASON_CHARS = 500  # a revocation's reason is public (verify page, `greenal verify`): a readable line
 CERTIFICATE_TYPE = "greenal green-aluminium certificate"
 # Test hooks (no-ops in use): called inside the write transaction, before the commit.
 hooks = {"after_claim_check": lambda: None, "before_commit": lambda: None}
@@ -450,8 +451,9 @@ def revocation_reason(reason: str, where: str = "command line", field: str = "--
     characters (terminal escapes could rewrite a verifier's screen) or bidirectional-text controls
     (they reorder what follows) is refused."""
     reason = " ".join(str(reason or "").split())
-    if not reason:
-        raise InputError(where, field, reason, "the reason for the revocation")
+    if not 1 <= len(reason) <= MAX_REVOCATION_REASON_CHARS:
+        raise InputError(where, field, f"{len(reason)} characters",
+                         f"the reason for the revocation, 1 to {MAX_REVOCATION_REASON_CHARS} characters")
     hidden = next((i for i, c in enumerate(reason) if _hidden(c)), None)
     if hidden is not None:
         raise InputError(where, field, f"character {hidden + 1}: U+{ord(reason[hidden]):04X}",

@@ -39,7 +39,7 @@ from greenal.paths import bundled
 from greenal.registry import db as regdb
 from greenal.registry import signing
 from greenal.registry.canonical import canonical
-from greenal.registry.service import DEFAULT_VALID_DAYS, revocation_reason, row_id
+from greenal.registry.service import DEFAULT_VALID_DAYS, MAX_REVOCATION_REASON_CHARS, revocation_reason, row_id
 from greenal.registry.models import (Certificate, Declaration, DeclarationVersion, Organisation, Revocation,
                                      SigningKey, User)
 from greenal.registry.submission import MAX_INPUT_BYTES, as_file, compute, prepare
@@ -55,7 +55,6 @@ MAX_FORM_BYTES = MAX_UPLOAD_BYTES + 64_000  # the upload and the form's other fi
 MAX_CARRIED_BYTES = MAX_UPLOAD_BYTES * 4 // 3 + 64_000  # the checked file carried back in base64
 MAX_SMALL_FORM_BYTES = 64_000  # log-in, reject, approve (a key file is under signing.MAX_KEY_BYTES)
 MAX_REASON_CHARS = 2_000
-MAX_REVOCATION_REASON_CHARS = 500  # the revocation form's reason (trimmed): shown on the public verify page
 LANG_COOKIE = "greenal_lang"
 GWP_CHOICES = ("ar6", "ar5", "ar4", "sar")
 API_PREFIXES = ("/3/", "/3", "/auth", "/2/", "/.well-known")  # the PACT API answers these (greenal.service.pact)
@@ -854,10 +853,7 @@ def _revoke(v: Visit, declaration_id: int, number: str, reason: str) -> Response
     if mine[number] == "revoked":
         raise Problem(409, "web_error_already_revoked", number)
     try:
-        reason = revocation_reason(reason, "revocation form", "reason") if reason.strip() else ""
-        if not 1 <= len(reason) <= MAX_REVOCATION_REASON_CHARS:
-            raise InputError("revocation form", "reason", f"{len(reason)} characters",
-                             f"the reason for the revocation, 1 to {MAX_REVOCATION_REASON_CHARS} characters")
+        reason = revocation_reason(reason, "revocation form", "reason")
         revoke_certificate(number, reason, db=_db(v.request), data_dir=_data_dir(v.request), actor=_actor(user))
     except GreenalError as error:
         if _revocable(user, _certificates(v, declaration_id)).get(number) == "revoked":  # meanwhile, by another
